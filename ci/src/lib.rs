@@ -1,1 +1,9 @@
-//! The runner.
+//! A Maelstrom-compatible test runner, organized the way its data flows:
+//!
+//! processes and network → workloads that generate operations → a history → checkers →
+//! a report.
+
+pub mod checker;
+pub mod cli;
+pub mod history;
+pub mod workload;

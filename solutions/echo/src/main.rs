@@ -51,7 +51,9 @@ mod tests {
             body: Body {
                 msg_id: Some(3),
                 in_reply_to: None,
-                payload: Payload::Echo { echo: "hello".to_string() },
+                payload: Payload::Echo {
+                    echo: "hello".to_string(),
+                },
             },
         };
         handle(&node, request).unwrap();

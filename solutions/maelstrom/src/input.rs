@@ -26,7 +26,9 @@ pub struct Input {
 
 impl std::fmt::Debug for Input {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Input").field("line_no", &self.line_no).finish_non_exhaustive()
+        f.debug_struct("Input")
+            .field("line_no", &self.line_no)
+            .finish_non_exhaustive()
     }
 }
 
@@ -69,7 +71,12 @@ pub fn init_with(
         let node = Node::new(node_id.clone(), node_ids.clone(), output);
         node.reply(&init, InitPayload::InitOk)?;
         let lines = Box::new(input);
-        let input = Input { lines, line_no, early, node: node.clone() };
+        let input = Input {
+            lines,
+            line_no,
+            early,
+            node: node.clone(),
+        };
         return Ok((node, input));
     }
 }
@@ -150,7 +157,9 @@ impl Input {
             }
         };
         // A reply some thread is blocked on in `Node::rpc` goes straight to it.
-        let Some(msg) = self.node.deliver_reply(msg) else { return true };
+        let Some(msg) = self.node.deliver_reply(msg) else {
+            return true;
+        };
         match parse_payload::<P>(&msg) {
             Ok(typed) => events.send(wrap(typed)).is_ok(),
             Err(e) => {
@@ -188,7 +197,10 @@ fn to_value(msg: &Message<Value>) -> Value {
 }
 
 fn not_a_message(line_no: usize, line: &str, e: &serde_json::Error) -> String {
-    format!("stdin line {line_no} is not a Maelstrom message ({e}): {}", line.trim_end())
+    format!(
+        "stdin line {line_no} is not a Maelstrom message ({e}): {}",
+        line.trim_end()
+    )
 }
 
 #[cfg(test)]
@@ -208,8 +220,7 @@ mod tests {
         Cursor::new(text.join("\n").into_bytes())
     }
 
-    const INIT: &str =
-        r#"{"id":0,"src":"c0","dest":"n0","body":{"type":"init","msg_id":1,"node_id":"n0","node_ids":["n0","n1"]}}"#;
+    const INIT: &str = r#"{"id":0,"src":"c0","dest":"n0","body":{"type":"init","msg_id":1,"node_id":"n0","node_ids":["n0","n1"]}}"#;
     const ECHO: &str = r#"{"src":"c1","dest":"n0","body":{"type":"echo","msg_id":1,"echo":"hi"}}"#;
 
     #[test]

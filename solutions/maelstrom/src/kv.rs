@@ -41,6 +41,8 @@ enum Request<'a> {
     },
 }
 
+// The variants are named after the wire types, which all end in `_ok`.
+#[allow(clippy::enum_variant_names)]
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Reply {
@@ -52,17 +54,26 @@ enum Reply {
 impl Kv {
     /// The sequentially consistent store: reads may be stale, but never go backwards.
     pub fn seq(node: &Node) -> Kv {
-        Kv { node: node.clone(), service: "seq-kv" }
+        Kv {
+            node: node.clone(),
+            service: "seq-kv",
+        }
     }
 
     /// The linearizable store: every operation sees every one that finished before it.
     pub fn lin(node: &Node) -> Kv {
-        Kv { node: node.clone(), service: "lin-kv" }
+        Kv {
+            node: node.clone(),
+            service: "lin-kv",
+        }
     }
 
     /// The last-write-wins store, deliberately weak.
     pub fn lww(node: &Node) -> Kv {
-        Kv { node: node.clone(), service: "lww-kv" }
+        Kv {
+            node: node.clone(),
+            service: "lww-kv",
+        }
     }
 
     // ANCHOR: read
@@ -84,7 +95,11 @@ impl Kv {
     /// Sets `key` to `value`.
     pub fn write(&self, key: impl Serialize, value: impl Serialize) -> Result<(), RpcError> {
         let (key, value) = (to_value(key)?, to_value(value)?);
-        self.call(Request::Write { key: &key, value: &value }).map(drop)
+        self.call(Request::Write {
+            key: &key,
+            value: &value,
+        })
+        .map(drop)
     }
 
     // ANCHOR: cas
@@ -99,8 +114,12 @@ impl Kv {
         create: bool,
     ) -> Result<(), RpcError> {
         let (key, from, to) = (to_value(key)?, to_value(from)?, to_value(to)?);
-        let request =
-            Request::Cas { key: &key, from: &from, to: &to, create_if_not_exists: create };
+        let request = Request::Cas {
+            key: &key,
+            from: &from,
+            to: &to,
+            create_if_not_exists: create,
+        };
         self.call(request).map(drop)
     }
     // ANCHOR_END: cas

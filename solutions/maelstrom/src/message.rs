@@ -123,7 +123,8 @@ mod tests {
 
     #[test]
     fn inbound_message_parses_and_ignores_the_network_id() {
-        let line = r#"{"id":4,"src":"c1","dest":"n0","body":{"type":"echo","msg_id":1,"echo":"hi"}}"#;
+        let line =
+            r#"{"id":4,"src":"c1","dest":"n0","body":{"type":"echo","msg_id":1,"echo":"hi"}}"#;
         let msg: Message<Payload> = serde_json::from_str(line).unwrap();
         assert_eq!(msg.src, "c1");
         assert_eq!(msg.body.msg_id, Some(1));
@@ -150,7 +151,10 @@ mod tests {
 
     #[test]
     fn error_body_has_type_error() {
-        let body = ErrorBody { code: ErrorCode::TXN_CONFLICT, text: "busy".into() };
+        let body = ErrorBody {
+            code: ErrorCode::TXN_CONFLICT,
+            text: "busy".into(),
+        };
         let value = serde_json::to_value(&body).unwrap();
         assert_eq!(value, json!({"type": "error", "code": 30, "text": "busy"}));
     }

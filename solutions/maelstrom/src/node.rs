@@ -35,7 +35,9 @@ struct Inner {
 
 impl fmt::Debug for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Node").field("id", &self.inner.id).finish_non_exhaustive()
+        f.debug_struct("Node")
+            .field("id", &self.inner.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -86,7 +88,9 @@ impl Node {
             out: Mutex::new(Box::new(out)),
             waiting: Mutex::new(HashMap::new()),
         };
-        Node { inner: Arc::new(inner) }
+        Node {
+            inner: Arc::new(inner),
+        }
     }
 
     /// A node whose output is kept in memory, for unit tests of node logic.
@@ -108,7 +112,10 @@ impl Node {
 
     /// Every other node in the cluster.
     pub fn peers(&self) -> impl Iterator<Item = &str> {
-        self.node_ids().iter().map(String::as_str).filter(move |n| *n != self.id())
+        self.node_ids()
+            .iter()
+            .map(String::as_str)
+            .filter(move |n| *n != self.id())
     }
 
     /// A fresh message id, unique among the messages this node sends.
@@ -144,7 +151,13 @@ impl Node {
         code: ErrorCode,
         text: impl Into<String>,
     ) -> anyhow::Result<()> {
-        self.reply(request, ErrorBody { code, text: text.into() })
+        self.reply(
+            request,
+            ErrorBody {
+                code,
+                text: text.into(),
+            },
+        )
     }
 
     // ANCHOR: rpc
@@ -168,7 +181,10 @@ impl Node {
         self.waiting().remove(&msg_id);
         match reply {
             Ok(reply) => decode_reply(reply.body.payload),
-            Err(_) => Err(RpcError::Timeout { dest: dest.to_string(), after: timeout }),
+            Err(_) => Err(RpcError::Timeout {
+                dest: dest.to_string(),
+                after: timeout,
+            }),
         }
     }
     // ANCHOR_END: rpc
@@ -176,7 +192,9 @@ impl Node {
     /// If a thread waits in [`Node::rpc`] for this reply, hands it over and returns
     /// `None`; otherwise gives the message back.
     pub(crate) fn deliver_reply(&self, msg: Message<Value>) -> Option<Message<Value>> {
-        let Some(id) = msg.body.in_reply_to else { return Some(msg) };
+        let Some(id) = msg.body.in_reply_to else {
+            return Some(msg);
+        };
         match self.waiting().remove(&id) {
             Some(waiter) => {
                 // The waiter may have timed out in the meantime; then nobody needs it.
@@ -202,13 +220,18 @@ impl Node {
         let msg = Message {
             src: self.id().to_string(),
             dest: dest.to_string(),
-            body: Body { msg_id, in_reply_to, payload },
+            body: Body {
+                msg_id,
+                in_reply_to,
+                payload,
+            },
         };
         // Serialize before taking the lock, so other threads wait only for the write.
         let mut line = serde_json::to_string(&msg).context("serializing a message")?;
         line.push('\n');
         let mut out = self.inner.out.lock().unwrap_or_else(|e| e.into_inner());
-        out.write_all(line.as_bytes()).context("writing to stdout")?;
+        out.write_all(line.as_bytes())
+            .context("writing to stdout")?;
         // Maelstrom reads line by line: without the flush the line may sit in a buffer.
         out.flush().context("flushing stdout")
     }
@@ -253,7 +276,10 @@ impl Sent {
 
 impl Write for Sent {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.bytes.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        self.bytes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
 
@@ -261,7 +287,6 @@ impl Write for Sent {
         Ok(())
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -279,7 +304,11 @@ mod tests {
         Message {
             src: "c1".into(),
             dest: "n0".into(),
-            body: Body { msg_id: Some(msg_id), in_reply_to: None, payload: Payload::Ping },
+            body: Body {
+                msg_id: Some(msg_id),
+                in_reply_to: None,
+                payload: Payload::Ping,
+            },
         }
     }
 
@@ -318,7 +347,10 @@ mod tests {
         };
         let reply = serde_json::json!({"src": "n1", "dest": "n0",
             "body": {"type": "pong", "n": 3, "in_reply_to": req.body.msg_id}});
-        assert!(node.deliver_reply(serde_json::from_value(reply).unwrap()).is_none());
+        assert!(
+            node.deliver_reply(serde_json::from_value(reply).unwrap())
+                .is_none()
+        );
         assert_eq!(call.join().unwrap(), Ok(Payload::Pong { n: 3 }));
     }
 

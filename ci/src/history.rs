@@ -1,0 +1,158 @@
+//! The history: every operation a client invoked and how it completed, in order.
+//!
+//! Checkers read nothing else. The shape follows Maelstrom's `history.edn`: each
+//! operation appears twice, once as `invoke` and once as `ok`, `fail` or `info`.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+/// How an operation entry came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OpType {
+    /// A client started the operation.
+    Invoke,
+    /// It completed and certainly happened.
+    Ok,
+    /// It completed and certainly did not happen.
+    Fail,
+    /// Nobody knows whether it happened (a timeout, an indefinite error).
+    Info,
+}
+
+/// Who performed an operation: a client process number, or the nemesis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Process {
+    Client(u64),
+    Nemesis,
+}
+
+impl Serialize for Process {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Process::Client(n) => s.serialize_u64(*n),
+            Process::Nemesis => s.serialize_str("nemesis"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Process {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Number(n) if n.is_u64() => Ok(Process::Client(n.as_u64().unwrap_or(0))),
+            Value::String(s) if s == "nemesis" => Ok(Process::Nemesis),
+            other => Err(serde::de::Error::custom(format!("not a process: {other}"))),
+        }
+    }
+}
+
+/// One entry of the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Op {
+    /// Position in the history, dense from 0.
+    pub index: usize,
+    /// Nanoseconds since the start of the main phase.
+    pub time: u64,
+    #[serde(rename = "type")]
+    pub kind: OpType,
+    pub process: Process,
+    /// The operation's function: `echo`, `generate`, `broadcast`, `read`, `add`, `send`,
+    /// `poll`, `assign`, `crash`, `txn`, `start-partition`, ...
+    pub f: String,
+    /// On `invoke`, what was asked; on `ok`, what was observed; otherwise the request.
+    pub value: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Value>,
+    /// Set on the reads of a workload's final phase.
+    #[serde(rename = "final?", default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_final: bool,
+}
+
+impl Op {
+    pub fn is_client(&self) -> bool {
+        matches!(self.process, Process::Client(_))
+    }
+}
+
+/// An invocation and its completion, if it completed.
+#[derive(Debug, Clone, Copy)]
+pub struct Pair<'a> {
+    pub invoke: &'a Op,
+    pub completion: Option<&'a Op>,
+}
+
+/// Pairs every client invocation with its completion: the next entry of the same
+/// process. Pairs come in invocation order.
+pub fn pairs(history: &[Op]) -> Vec<Pair<'_>> {
+    let mut open: std::collections::HashMap<Process, usize> = Default::default();
+    let mut out: Vec<Pair<'_>> = Vec::new();
+    for op in history.iter().filter(|op| op.is_client()) {
+        if op.kind == OpType::Invoke {
+            open.insert(op.process, out.len());
+            out.push(Pair {
+                invoke: op,
+                completion: None,
+            });
+        } else if let Some(i) = open.remove(&op.process) {
+            out[i].completion = Some(op);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn op_round_trips_with_maelstrom_key_names() {
+        let op = Op {
+            index: 3,
+            time: 1_000,
+            kind: OpType::Ok,
+            process: Process::Client(2),
+            f: "read".into(),
+            value: json!([1, 2]),
+            error: None,
+            is_final: true,
+        };
+        let v = serde_json::to_value(&op).unwrap();
+        assert_eq!(v["type"], "ok");
+        assert_eq!(v["final?"], true);
+        assert_eq!(v["process"], 2);
+        assert_eq!(serde_json::from_value::<Op>(v).unwrap(), op);
+        let nemesis = json!({"index": 0, "time": 0, "type": "info", "process": "nemesis",
+            "f": "start-partition", "value": "majority"});
+        assert_eq!(
+            serde_json::from_value::<Op>(nemesis).unwrap().process,
+            Process::Nemesis
+        );
+    }
+
+    #[test]
+    fn pairs_match_completions_by_process() {
+        let op = |index, kind, process| Op {
+            index,
+            time: index as u64,
+            kind,
+            process: Process::Client(process),
+            f: "echo".into(),
+            value: Value::Null,
+            error: None,
+            is_final: false,
+        };
+        let h = vec![
+            op(0, OpType::Invoke, 0),
+            op(1, OpType::Invoke, 1),
+            op(2, OpType::Ok, 1),
+            op(3, OpType::Info, 0),
+            op(4, OpType::Invoke, 2),
+        ];
+        let p = pairs(&h);
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[0].completion.unwrap().index, 3);
+        assert_eq!(p[1].completion.unwrap().index, 2);
+        assert!(p[2].completion.is_none());
+    }
+}
