@@ -12,11 +12,15 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Payload {
     /// A client asks us to remember `message`.
-    Broadcast { message: u64 },
+    Broadcast {
+        message: u64,
+    },
     BroadcastOk,
     /// A client asks for every value we remember.
     Read,
-    ReadOk { messages: Vec<u64> },
+    ReadOk {
+        messages: Vec<u64>,
+    },
     /// Sent once before the test: who each node's neighbours are.
     Topology {
         topology: HashMap<String, Vec<String>>,

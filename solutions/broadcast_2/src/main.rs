@@ -183,13 +183,23 @@ mod tests {
         let mut server = Server::new(node);
         server.neighbours = vec!["n0".into(), "n2".into(), "n3".into()];
 
-        server.handle(message("n0", "n1", None, Payload::Gossip { messages: vec![5] }))?;
+        server.handle(message(
+            "n0",
+            "n1",
+            None,
+            Payload::Gossip { messages: vec![5] },
+        ))?;
         server.gossip()?;
         let expected = BTreeMap::from([("n2".into(), vec![5]), ("n3".into(), vec![5])]);
         assert_eq!(gossip_to(&sent), expected);
 
         // The same value again, from anyone: nothing new to tell.
-        server.handle(message("n2", "n1", None, Payload::Gossip { messages: vec![5] }))?;
+        server.handle(message(
+            "n2",
+            "n1",
+            None,
+            Payload::Gossip { messages: vec![5] },
+        ))?;
         server.gossip()?;
         assert!(gossip_to(&sent).is_empty());
         Ok(())

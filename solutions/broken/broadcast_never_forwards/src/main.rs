@@ -61,7 +61,7 @@ impl Server {
         }
     }
 
-        fn handle(&mut self, msg: Message<Payload>) -> anyhow::Result<()> {
+    fn handle(&mut self, msg: Message<Payload>) -> anyhow::Result<()> {
         match msg.payload() {
             Payload::Broadcast { message } => {
                 self.learn(*message);
@@ -86,8 +86,8 @@ impl Server {
             Payload::BroadcastOk | Payload::ReadOk { .. } | Payload::TopologyOk => Ok(()),
         }
     }
-    
-        /// Remembers `value` and, if it is new, queues it for every neighbour.
+
+    /// Remembers `value` and, if it is new, queues it for every neighbour.
     fn learn(&mut self, value: u64) {
         if !self.messages.insert(value) {
             return;
@@ -96,8 +96,8 @@ impl Server {
             self.outbox.entry(peer.clone()).or_default().insert(value);
         }
     }
-    
-        /// Sends each neighbour what it has not been told yet, and forgets it.
+
+    /// Sends each neighbour what it has not been told yet, and forgets it.
     fn gossip(&mut self) -> anyhow::Result<()> {
         for (peer, values) in self.outbox.drain() {
             let messages = values.into_iter().collect();
@@ -105,7 +105,7 @@ impl Server {
         }
         Ok(())
     }
-    }
+}
 
 fn main() -> anyhow::Result<()> {
     let (node, input) = maelstrom::init()?;
