@@ -6,4 +6,5 @@
 pub mod checker;
 pub mod cli;
 pub mod history;
+pub mod viz;
 pub mod workload;
