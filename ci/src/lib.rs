@@ -8,4 +8,5 @@ pub mod cli;
 pub mod history;
 pub mod nemesis;
 pub mod service;
+pub mod viz;
 pub mod workload;
