@@ -19,6 +19,7 @@ enum Payload {
 /// client hears the error instead of timing out.
 const LEADER_TIMEOUT: Duration = Duration::from_secs(1);
 
+// ANCHOR: main
 fn main() -> anyhow::Result<()> {
     let (node, input) = maelstrom::init()?;
     // Every node sees the same list, so every node picks the same leader.
@@ -38,6 +39,7 @@ fn main() -> anyhow::Result<()> {
     }
     Ok(())
 }
+// ANCHOR_END: main
 
 // ANCHOR: forward
 /// Asks the leader for an id on a thread of its own (an `rpc` blocks while it
