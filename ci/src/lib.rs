@@ -6,5 +6,6 @@
 pub mod checker;
 pub mod cli;
 pub mod history;
+pub mod serve;
 pub mod viz;
 pub mod workload;

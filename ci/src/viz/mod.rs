@@ -13,6 +13,8 @@ mod plot;
 pub mod rate;
 mod svg;
 
+pub use svg::escape;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{BufRead, BufReader};
