@@ -11,6 +11,7 @@ pub mod latency;
 pub mod messages;
 mod plot;
 pub mod rate;
+pub mod screenshot;
 mod svg;
 
 pub use svg::escape;
