@@ -223,6 +223,15 @@ impl TestOpts {
     pub fn client_threads(&self) -> usize {
         self.concurrency.threads(self.node_count)
     }
+
+    /// The node a client process talks to. Process p runs on thread p mod C (a thread
+    /// takes a new process number, old + C, after an indeterminate operation), and
+    /// thread t is bound to node t mod N for the whole test.
+    pub fn node_of_process(&self, process: u64) -> String {
+        let threads = self.client_threads().max(1) as u64;
+        let nodes = self.node_count.max(1) as u64;
+        format!("n{}", process % threads % nodes)
+    }
 }
 
 #[derive(Debug, Clone, Parser)]
