@@ -35,7 +35,11 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn answer(node: &Node, msg: &Message<Payload>, result: Result<Payload, RpcError>) -> anyhow::Result<()> {
+fn answer(
+    node: &Node,
+    msg: &Message<Payload>,
+    result: Result<Payload, RpcError>,
+) -> anyhow::Result<()> {
     match result {
         Ok(reply) => node.reply(msg, reply),
         Err(e) => node.reply_error(msg, ErrorCode::CRASH, e.to_string()),
