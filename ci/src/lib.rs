@@ -6,5 +6,8 @@
 pub mod checker;
 pub mod cli;
 pub mod history;
+pub mod nemesis;
+pub mod service;
+pub mod viz;
 pub mod workload;
 pub mod xtask;
