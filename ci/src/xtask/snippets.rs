@@ -184,8 +184,15 @@ fn block_problems(block: &Block) -> Vec<(usize, String)> {
 fn include_problems(dir: &Path, include: &Include, files: &mut IncludedFiles) -> Vec<String> {
     let path = dir.join(&include.path);
     let Some((defined, marker_problems)) = files.get(&path) else {
+        let hint = if include.path.contains("generated/runs/") {
+            "; shown runs are written by `cargo xtask regen`"
+        } else if include.path.contains("generated/diffs/") {
+            "; step diffs are written by `cargo xtask diffs`"
+        } else {
+            ""
+        };
         return vec![format!(
-            "`{}` includes {}, which does not exist (mdBook would include nothing)",
+            "`{}` includes {}, which does not exist (mdBook would include nothing){hint}",
             include.kind,
             path.display()
         )];

@@ -2,6 +2,7 @@
 //! arguments as they are now, every chapter's run include has a recorded run, and the step
 //! diffs are current.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -14,34 +15,41 @@ use super::steps::{self, Step};
 /// Every staleness problem, each saying how to fix it.
 pub fn check(root: &Path) -> Result<Vec<String>> {
     let steps = steps::load(root)?;
-    let mut problems = runs(root, &steps)?;
-    problems.extend(chapter_includes(root, &steps)?);
+    let included = run_includes(root)?;
+    let mut problems = runs(root, &steps, &included)?;
+    problems.extend(unknown_runs(&steps, &included));
     problems.extend(super::diffs::stale(root)?);
     Ok(problems)
 }
+
+/// Run name → where chapters include its file (`src/echo.md:126`).
+type RunIncludes = BTreeMap<String, Vec<String>>;
 
 fn regen_hint(name: &str) -> String {
     format!("regenerate it with `cargo xtask regen --step {name}`")
 }
 
 /// Shown rows against their files and manifest entries.
-pub fn runs(root: &Path, steps: &[Step]) -> Result<Vec<String>> {
+fn runs(root: &Path, steps: &[Step], included: &RunIncludes) -> Result<Vec<String>> {
     let manifest = Manifest::load(root)?;
     let mut problems = Vec::new();
     for step in steps.iter().filter(|s| s.show) {
         let file = regen::run_file(&step.name);
         let shown = file.display();
+        let by = match included.get(&step.name) {
+            Some(places) => format!(" (included by {})", places.join(", ")),
+            None => String::new(),
+        };
         let Ok(text) = std::fs::read_to_string(root.join(&file)) else {
             problems.push(format!(
-                "{shown} is missing for shown step `{}`: {}",
-                step.name,
+                "{shown}{by} is missing: {}",
                 regen_hint(&step.name)
             ));
             continue;
         };
         let Some(entry) = manifest.run.get(&step.name) else {
             problems.push(format!(
-                "{shown} has no entry in {MANIFEST}: {}",
+                "{shown}{by} has no entry in {MANIFEST}: {}",
                 regen_hint(&step.name)
             ));
             continue;
@@ -91,12 +99,11 @@ pub fn runs(root: &Path, steps: &[Step]) -> Result<Vec<String>> {
     Ok(problems)
 }
 
-/// Every chapter include of a run file must name a recorded run of a shown row.
-fn chapter_includes(root: &Path, steps: &[Step]) -> Result<Vec<String>> {
-    let manifest = Manifest::load(root)?;
+/// Every include of a run file in the chapters.
+fn run_includes(root: &Path) -> Result<RunIncludes> {
     let src = root.join("src");
     let runs_dir = root.join(RUNS_DIR);
-    let mut problems = Vec::new();
+    let mut found = RunIncludes::new();
     for file in project::files_under(&src)? {
         if !file.ends_with(".md") {
             continue;
@@ -104,29 +111,35 @@ fn chapter_includes(root: &Path, steps: &[Step]) -> Result<Vec<String>> {
         let chapter = src.join(&file);
         let text = std::fs::read_to_string(&chapter)
             .with_context(|| format!("reading {}", chapter.display()))?;
-        let doc = markdown::parse(&text);
-        for include in markdown::all_includes(&doc) {
+        for include in markdown::all_includes(&markdown::parse(&text)) {
             let target = chapter.parent().unwrap_or(&src).join(&include.path);
-            let Some(name) = run_name(&runs_dir, &target) else {
-                continue;
-            };
-            let at = format!("src/{file}:{}", include.line);
-            if !steps.iter().any(|s| s.show && s.name == name) {
-                problems.push(format!(
-                    "{at} includes the run `{name}`, but {} has no row `{name}` with \
-                     `show = true`",
-                    steps::STEPS_FILE
-                ));
-            } else if !target.is_file() || !manifest.run.contains_key(&name) {
-                problems.push(format!(
-                    "{at} includes {}, which was never recorded: {}",
-                    include.path,
-                    regen_hint(&name)
-                ));
+            if let Some(name) = run_name(&runs_dir, &target) {
+                let place = format!("src/{file}:{}", include.line);
+                found.entry(name).or_default().push(place);
             }
         }
     }
-    Ok(problems)
+    Ok(found)
+}
+
+/// Includes of runs no row shows (shown rows' files are checked by [`runs`]).
+fn unknown_runs(steps: &[Step], included: &RunIncludes) -> Vec<String> {
+    included
+        .iter()
+        .filter(|(name, _)| !steps.iter().any(|s| s.show && s.name == **name))
+        .map(|(name, places)| {
+            let verb = if places.len() == 1 {
+                "includes"
+            } else {
+                "include"
+            };
+            format!(
+                "{} {verb} the run `{name}`, but {} has no row `{name}` with `show = true`",
+                places.join(", "),
+                steps::STEPS_FILE
+            )
+        })
+        .collect()
 }
 
 /// `<name>` when `path` is `<runs dir>/<name>.txt`, comparing paths without `..`.
@@ -230,14 +243,15 @@ mod tests {
         let s = project();
         std::fs::remove_file(s.0.join("src/generated/runs/echo.txt")).unwrap();
         let problems = check(&s.0).unwrap();
-        assert!(problems[0].contains("echo.txt is missing"), "{problems:?}");
-        assert!(problems[1].contains("src/echo.md:4 includes generated/runs/echo.txt"));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("echo.txt (included by src/echo.md:4) is missing"));
 
         let s = project();
         std::fs::remove_file(s.0.join(MANIFEST)).unwrap();
         let problems = check(&s.0).unwrap();
-        assert!(problems[0].contains("has no entry in"), "{problems:?}");
-        assert!(problems[1].contains("never recorded"));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("has no entry in"));
+        assert!(problems[0].contains("cargo xtask regen --step echo"));
     }
 
     #[test]
