@@ -11,3 +11,4 @@ pub mod serve;
 pub mod service;
 pub mod viz;
 pub mod workload;
+pub mod xtask;
