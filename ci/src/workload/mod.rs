@@ -5,6 +5,10 @@
 //! checker run over the finished history. The engine (`crate::run`) does the rest:
 //! scheduling at `--rate`, timestamps, process numbers, the final phase's timing.
 
+pub mod kafka;
+pub mod key_pool;
+pub mod schema;
+
 use rand::rngs::StdRng;
 use serde_json::Value;
 
