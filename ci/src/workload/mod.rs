@@ -8,12 +8,13 @@
 pub mod kafka;
 pub mod key_pool;
 pub mod schema;
+pub mod txn_rw_register;
 
 use rand::rngs::StdRng;
 use serde_json::Value;
 
 use crate::checker::Verdict;
-use crate::cli::TestOpts;
+use crate::cli::{TestOpts, WorkloadName};
 use crate::history::{Op, OpType};
 
 /// An operation to perform: its function and the value asked for.
@@ -189,6 +190,17 @@ pub trait Workload: Send + Sync {
 
     /// The workload's own checker.
     fn check(&self, history: &[Op], opts: &TestOpts) -> Verdict;
+}
+
+/// The workload a `-w` name stands for.
+pub fn for_name(name: WorkloadName) -> Box<dyn Workload> {
+    match name {
+        WorkloadName::Kafka => Box::new(kafka::Kafka),
+        WorkloadName::TxnRwRegister => Box::new(txn_rw_register::TxnRwRegister),
+        // Each workload adds its arm here as it lands.
+        #[allow(unreachable_patterns)]
+        other => unimplemented!("the {} workload is not written yet", other.as_str()),
+    }
 }
 
 #[cfg(test)]
