@@ -4,7 +4,9 @@
 //! Maelstrom prints, so `results.json` reads like Maelstrom's `results.edn`.
 
 pub mod elle;
+pub mod g_counter;
 pub mod kafka;
+pub mod set_full;
 
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};

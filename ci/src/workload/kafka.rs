@@ -25,7 +25,7 @@ use rand::rngs::StdRng;
 use serde_json::{Map, Value, json};
 
 use super::key_pool::KeyPool;
-use super::schema::{as_integer, closed_reply};
+use super::schema::{Field, expect_reply};
 use super::{Client, Completion, FinalContext, Generator, Invocation, Rpc, RpcFailure, Workload};
 use crate::checker::Verdict;
 use crate::cli::TestOpts;
@@ -122,8 +122,12 @@ impl KafkaClient {
             return Ok(value.clone());
         }
         let reply = rpc.call(json!({"type": "list_committed_offsets", "keys": keys}))?;
-        let fields = closed_reply(&reply, "list_committed_offsets_ok", &["offsets"])?;
-        let committed = offset_map(&fields["offsets"])
+        expect_reply(
+            &reply,
+            "list_committed_offsets_ok",
+            &[("offsets", Field::Object)],
+        )?;
+        let committed = offset_map(&reply["offsets"])
             .ok_or_else(|| malformed("`offsets` must map keys to integers", &reply))?;
         self.offsets = keys
             .into_iter()
@@ -139,8 +143,8 @@ impl KafkaClient {
     /// came back, then commits the highest offset returned per key.
     fn poll(&mut self, rpc: &mut dyn Rpc) -> Result<Value, RpcFailure> {
         let reply = rpc.call(json!({"type": "poll", "offsets": self.offsets}))?;
-        let fields = closed_reply(&reply, "poll_ok", &["msgs"])?;
-        let msgs = &fields["msgs"];
+        expect_reply(&reply, "poll_ok", &[("msgs", Field::Object)])?;
+        let msgs = &reply["msgs"];
         let highest = highest_offsets(msgs)
             .ok_or_else(|| malformed("`msgs` must map keys to [[offset, msg], ...]", &reply))?;
         let mut commit = Map::new();
@@ -153,7 +157,7 @@ impl KafkaClient {
         }
         if !commit.is_empty() {
             let reply = rpc.call(json!({"type": "commit_offsets", "offsets": commit}))?;
-            closed_reply(&reply, "commit_offsets_ok", &[])?;
+            expect_reply(&reply, "commit_offsets_ok", &[])?;
         }
         Ok(json!([["poll", msgs]]))
     }
@@ -165,9 +169,10 @@ fn send(rpc: &mut dyn Rpc, value: &Value) -> Result<Value, RpcFailure> {
         _ => return Err(RpcFailure::Malformed(format!("bad send value {value}"))),
     };
     let reply = rpc.call(json!({"type": "send", "key": key, "msg": msg}))?;
-    let fields = closed_reply(&reply, "send_ok", &["offset"])?;
-    let offset = as_integer(&fields["offset"])
-        .ok_or_else(|| malformed("`offset` must be an integer", &reply))?;
+    expect_reply(&reply, "send_ok", &[("offset", Field::Integer)])?;
+    let offset = reply["offset"]
+        .as_i64()
+        .ok_or_else(|| malformed("`offset` must fit in 64 signed bits", &reply))?;
     Ok(json!([["send", key, [offset, msg]]]))
 }
 
@@ -180,7 +185,7 @@ fn offset_map(value: &Value) -> Option<HashMap<String, i64>> {
     value
         .as_object()?
         .iter()
-        .map(|(k, v)| Some((k.clone(), as_integer(v)?)))
+        .map(|(k, v)| Some((k.clone(), v.as_i64()?)))
         .collect()
 }
 
@@ -194,7 +199,7 @@ fn highest_offsets(msgs: &Value) -> Option<Vec<(String, Option<i64>)>> {
             for pair in pairs.as_array()? {
                 match pair.as_array().map(Vec::as_slice) {
                     Some([offset, _msg]) => {
-                        let offset = as_integer(offset)?;
+                        let offset = offset.as_i64()?;
                         highest = Some(highest.map_or(offset, |h: i64| h.max(offset)));
                     }
                     _ => return None,

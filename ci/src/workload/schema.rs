@@ -1,53 +1,99 @@
-//! Closed reply schemas.
-//!
-//! Maelstrom validates every client RPC's reply against a Prismatic Schema map
-//! (`src/maelstrom/client.clj`, `defrpc` and `recv-schema`): exactly the documented fields,
-//! plus an optional integer `msg_id` and the integer `in_reply_to`. Schema maps are closed,
-//! so an extra field fails validation just like a missing one.
+//! Reply schemas. Maelstrom validates every reply to a client RPC as a closed map
+//! (`defrpc` in `src/maelstrom/client.clj`, Prismatic Schema): exactly the documented
+//! fields, plus an optional integer `msg_id` and the integer `in_reply_to`. A reply that
+//! does not fit makes the operation indeterminate.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::RpcFailure;
 
-/// Checks that `body` is `{"type": expected, ..fields}` with nothing else but `msg_id` and
-/// `in_reply_to`, and returns its fields. The caller checks the fields' types.
-pub fn closed_reply<'a>(
-    body: &'a Value,
-    expected: &str,
-    fields: &[&str],
-) -> Result<&'a Map<String, Value>, RpcFailure> {
-    let bad = |why: String| Err(RpcFailure::Malformed(format!("{why} in reply {body}")));
-    let Some(map) = body.as_object() else {
-        return bad("not a JSON object".into());
-    };
-    if map.get("type").and_then(Value::as_str) != Some(expected) {
-        return bad(format!("expected \"type\": \"{expected}\""));
-    }
-    for (key, value) in map {
-        match key.as_str() {
-            "type" => {}
-            "msg_id" | "in_reply_to" if !is_integer(value) => {
-                return bad(format!("`{key}` must be an integer"));
-            }
-            "msg_id" | "in_reply_to" => {}
-            k if fields.contains(&k) => {}
-            k => return bad(format!("unexpected field `{k}`")),
+/// The type a field must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Any,
+    Integer,
+    String,
+    Array,
+    Object,
+}
+
+impl Field {
+    fn admits(self, value: &Value) -> bool {
+        match self {
+            Field::Any => true,
+            Field::Integer => value.is_i64() || value.is_u64(),
+            Field::String => value.is_string(),
+            Field::Array => value.is_array(),
+            Field::Object => value.is_object(),
         }
     }
-    if let Some(missing) = fields.iter().find(|f| !map.contains_key(**f)) {
-        return bad(format!("missing field `{missing}`"));
+
+    fn name(self) -> &'static str {
+        match self {
+            Field::Any => "any value",
+            Field::Integer => "an integer",
+            Field::String => "a string",
+            Field::Array => "an array",
+            Field::Object => "an object",
+        }
     }
-    Ok(map)
 }
 
-/// A JSON integer (`1`, not `1.0`), as Schema's `s/Int` demands.
-pub fn is_integer(value: &Value) -> bool {
-    value.is_i64() || value.is_u64()
+/// Checks `reply` against the closed schema `{"type": reply_type, fields…}`, saying what
+/// is wrong in words a node author can act on.
+pub fn check_reply(
+    reply: &Value,
+    reply_type: &str,
+    fields: &[(&str, Field)],
+) -> Result<(), String> {
+    let Some(map) = reply.as_object() else {
+        return Err(format!("expected a JSON object, got {reply}"));
+    };
+    if map.get("type").and_then(Value::as_str) != Some(reply_type) {
+        return Err(format!("expected \"type\": \"{reply_type}\" in {reply}"));
+    }
+    for (name, field) in fields {
+        match map.get(*name) {
+            None => {
+                return Err(format!(
+                    "{reply_type} is missing the field \"{name}\": {reply}"
+                ));
+            }
+            Some(value) if !field.admits(value) => {
+                return Err(format!(
+                    "\"{name}\" in {reply_type} must be {}, got {value}",
+                    field.name()
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for (name, value) in map {
+        let expected = match name.as_str() {
+            "type" => continue,
+            "msg_id" | "in_reply_to" => Field::Integer,
+            _ if fields.iter().any(|(f, _)| f == name) => continue,
+            _ => {
+                return Err(format!(
+                    "{reply_type} has an unexpected field \"{name}\" (Maelstrom accepts only the \
+                     documented fields): {reply}"
+                ));
+            }
+        };
+        if !expected.admits(value) {
+            return Err(format!("\"{name}\" must be an integer, got {value}"));
+        }
+    }
+    Ok(())
 }
 
-/// The value as an `i64`, if it is a JSON integer that fits.
-pub fn as_integer(value: &Value) -> Option<i64> {
-    value.as_i64()
+/// [`check_reply`] for a client: a reply that does not fit is a malformed response.
+pub fn expect_reply(
+    reply: &Value,
+    reply_type: &str,
+    fields: &[(&str, Field)],
+) -> Result<(), RpcFailure> {
+    check_reply(reply, reply_type, fields).map_err(RpcFailure::Malformed)
 }
 
 #[cfg(test)]
@@ -57,22 +103,26 @@ mod tests {
 
     #[test]
     fn accepts_exactly_the_documented_fields() {
-        let ok = json!({"type": "send_ok", "offset": 3, "in_reply_to": 1, "msg_id": 9});
-        assert!(closed_reply(&ok, "send_ok", &["offset"]).is_ok());
-        for bad in [
-            json!({"type": "send_ok", "offset": 3, "extra": 1}),
-            json!({"type": "send_ok"}),
-            json!({"type": "poll_ok", "offset": 3}),
-            json!({"type": "send_ok", "offset": 3, "msg_id": 1.5}),
-            json!([1, 2]),
-        ] {
-            assert!(
-                matches!(
-                    closed_reply(&bad, "send_ok", &["offset"]),
-                    Err(RpcFailure::Malformed(_))
-                ),
-                "{bad}"
-            );
+        let fields = [("value", Field::Integer)];
+        let ok = json!({"type": "read_ok", "value": 3, "in_reply_to": 2, "msg_id": 9});
+        assert_eq!(check_reply(&ok, "read_ok", &fields), Ok(()));
+        let cases = [
+            json!({"type": "read_ok", "in_reply_to": 2}),
+            json!({"type": "read_ok", "value": 3.0, "in_reply_to": 2}),
+            json!({"type": "read_ok", "value": "3", "in_reply_to": 2}),
+            json!({"type": "read_ok", "value": 3, "extra": 1, "in_reply_to": 2}),
+            json!({"type": "add_ok", "value": 3, "in_reply_to": 2}),
+            json!({"type": "read_ok", "value": 3, "msg_id": "a"}),
+            json!([1]),
+        ];
+        for reply in cases {
+            assert!(check_reply(&reply, "read_ok", &fields).is_err(), "{reply}");
         }
+        let err = check_reply(
+            &json!({"type": "read_ok", "value": 1, "nodes": 2}),
+            "read_ok",
+            &fields,
+        );
+        assert!(err.unwrap_err().contains("unexpected field \"nodes\""));
     }
 }

@@ -13,7 +13,7 @@ use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
 use super::key_pool::KeyPool;
-use super::schema::closed_reply;
+use super::schema::{Field, expect_reply};
 use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload};
 use crate::checker::Verdict;
 use crate::cli::TestOpts;
@@ -59,8 +59,8 @@ impl Client for TxnClient {
 
 fn transact(rpc: &mut dyn Rpc, txn: &Value) -> Result<Value, RpcFailure> {
     let reply = rpc.call(json!({"type": "txn", "txn": txn}))?;
-    let fields = closed_reply(&reply, "txn_ok", &["txn"])?;
-    let txn = &fields["txn"];
+    expect_reply(&reply, "txn_ok", &[("txn", Field::Array)])?;
+    let txn = &reply["txn"];
     // Each micro-op must be ["r", key, value] or ["w", key, value]; Maelstrom does not
     // check that they match the request.
     let well_formed = txn.as_array().is_some_and(|mops| {
