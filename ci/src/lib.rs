@@ -13,4 +13,6 @@ pub mod net;
 pub mod process;
 pub mod report;
 pub mod run;
+pub mod service;
+pub mod viz;
 pub mod workload;

@@ -30,7 +30,8 @@ use crate::net::journal::{Journal, NetStats};
 use crate::net::{Latency, Network};
 use crate::process::{Cluster, Launch, NodeProcess, StdoutClosed, Violations};
 use crate::report::{self, Progress, Store};
-use crate::workload::{self, Client, Completion, FinalContext, Invocation, Workload};
+use crate::workload::schema::check_reply;
+use crate::workload::{self, Client, Completion, FinalContext, Invocation, RpcFailure, Workload};
 
 /// How long a node has to answer `init`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -275,7 +276,7 @@ impl<'a> Run<'a> {
     }
 
     fn start_services(&self) {
-        for (name, mut service) in services(self.seeds.services) {
+        for (name, mut service) in crate::service::all(self.seeds.services) {
             let inbox = self.net.register(name);
             let net = self.net.clone();
             thread::Builder::new()
@@ -286,7 +287,7 @@ impl<'a> Run<'a> {
                             continue;
                         };
                         // An unknown request gets no reply, as in Maelstrom.
-                        let Some(mut reply) = service(&packet.src, &body) else {
+                        let Some(mut reply) = service.handle(&packet.src, &body) else {
                             continue;
                         };
                         if let Some(fields) = reply.as_object_mut() {
@@ -359,13 +360,13 @@ impl<'a> Run<'a> {
                 "{node} answered init with {reply}, but the reply must have type init_ok \
                  (see the book: Troubleshooting › Not answering init)"
             )),
-            Err(workload::RpcFailure::Error { code, text }) => Some(format!(
+            Err(RpcFailure::Error { code, text }) => Some(format!(
                 "{node} answered init with error {code} ({}) {text:?} \
                  (see the book: Troubleshooting › Not answering init)",
                 workload::error_name(code)
             )),
-            Err(workload::RpcFailure::Malformed(why)) => Some(format!("{node}: {why}")),
-            Err(workload::RpcFailure::Timeout) => Some(self.init_timeout(node, client.id())),
+            Err(RpcFailure::Malformed(why)) => Some(format!("{node}: {why}")),
+            Err(RpcFailure::Timeout) => Some(self.init_timeout(node, client.id())),
         }
     }
 
@@ -425,7 +426,7 @@ impl<'a> Run<'a> {
                 .unwrap_or("")
                 .to_string();
             let reply = client.request(body).and_then(|reply| {
-                workload::closed_reply(&reply, &format!("{kind}_ok"), &[]).map(|_| ())
+                check_reply(&reply, &format!("{kind}_ok"), &[]).map_err(RpcFailure::Malformed)
             });
             if self.abort.is_aborted() {
                 return None;
@@ -714,15 +715,6 @@ fn init_reply_problem(line: &str, client: &str) -> Option<(&'static str, String)
         ));
     }
     None
-}
-
-/// The services every run offers (`lin-kv`, `seq-kv`, `lww-kv`, `lin-tso`), as
-/// request handlers.
-type Handler = Box<dyn FnMut(&str, &Value) -> Option<Value> + Send>;
-
-fn services(_seed: u64) -> Vec<(&'static str, Handler)> {
-    // The services (`crate::service::all`) are not in this build yet: no services run.
-    Vec::new()
 }
 
 /// One client thread: its node, its current process number and its client.

@@ -18,6 +18,12 @@ fn main() {
             print!("{}", outcome.summary);
             std::process::exit(outcome.exit_code);
         }
+        Command::Viz(opts) => {
+            if let Err(e) = ci::viz::command(&opts) {
+                eprintln!("{e:#}");
+                std::process::exit(1);
+            }
+        }
         Command::Serve(_) => {
             eprintln!("serve is not available in this build");
             std::process::exit(254);

@@ -6,9 +6,11 @@
 pub mod availability;
 pub mod echo;
 pub mod exceptions;
+pub mod g_counter;
 pub mod latencies;
 pub mod net;
 pub mod protocol;
+pub mod set_full;
 pub mod stats;
 pub mod unique_ids;
 

@@ -5,7 +5,8 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
-use super::{Client, Completion, Generator, Invocation, Rpc, Workload, closed_reply};
+use super::schema::{Field, check_reply};
+use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload};
 use crate::checker::{self, Verdict};
 use crate::cli::TestOpts;
 use crate::history::Op;
@@ -53,7 +54,11 @@ impl Client for EchoClient {
     fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
         let reply = rpc
             .call(json!({"type": "echo", "echo": op.value}))
-            .and_then(|body| closed_reply(&body, "echo_ok", &["echo"]).map(|_| body.clone()));
+            .and_then(|body| {
+                check_reply(&body, "echo_ok", &[("echo", Field::Any)])
+                    .map_err(RpcFailure::Malformed)?;
+                Ok(body)
+            });
         match reply {
             Ok(body) => Completion::ok(body),
             Err(failure) => Completion::from_failure(op.value.clone(), &failure, false),

@@ -5,11 +5,14 @@
 //! checker run over the finished history. The engine (`crate::run`) does the rest:
 //! scheduling at `--rate`, timestamps, process numbers, the final phase's timing.
 
+pub mod broadcast;
 pub mod echo;
+pub mod g_counter;
+pub mod schema;
 pub mod unique_ids;
 
 use rand::rngs::StdRng;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::checker::{Validity, Verdict};
 use crate::cli::{TestOpts, WorkloadName};
@@ -20,10 +23,10 @@ pub fn for_name(name: WorkloadName) -> Box<dyn Workload> {
     match name {
         WorkloadName::Echo => Box::new(echo::Echo),
         WorkloadName::UniqueIds => Box::new(unique_ids::UniqueIds),
-        WorkloadName::Broadcast
-        | WorkloadName::GCounter
-        | WorkloadName::Kafka
-        | WorkloadName::TxnRwRegister => Box::new(NotWritten(name)),
+        WorkloadName::Broadcast => Box::new(broadcast::Broadcast),
+        WorkloadName::GCounter => Box::new(g_counter::GCounter),
+        // Each remaining workload replaces its name here with its own arm as it lands.
+        WorkloadName::Kafka | WorkloadName::TxnRwRegister => Box::new(NotWritten(name)),
     }
 }
 
@@ -63,43 +66,6 @@ impl Generator for NoOps {
     fn next_op(&mut self, _rng: &mut StdRng) -> Option<Invocation> {
         None
     }
-}
-
-/// Checks a reply body against a closed response schema, as Maelstrom's `defrpc` does
-/// (`src/maelstrom/client.clj`): `type` must be `reply_type`, `in_reply_to` an integer,
-/// `msg_id` (optional) an integer, and the other fields exactly `fields`. Returns the
-/// body's fields so the caller can check their values' types.
-pub fn closed_reply<'a>(
-    body: &'a Value,
-    reply_type: &str,
-    fields: &[&str],
-) -> Result<&'a Map<String, Value>, RpcFailure> {
-    let malformed = |why: String| Err(RpcFailure::Malformed(format!("{why} in {body}")));
-    let Some(map) = body.as_object() else {
-        return malformed("the reply body is not an object".into());
-    };
-    if map.get("type").and_then(Value::as_str) != Some(reply_type) {
-        return malformed(format!("expected type {reply_type:?}"));
-    }
-    if !map.get("in_reply_to").is_some_and(Value::is_i64) {
-        return malformed("in_reply_to must be an integer".into());
-    }
-    if map.get("msg_id").is_some_and(|id| !id.is_i64()) {
-        return malformed("msg_id must be an integer".into());
-    }
-    if let Some(missing) = fields.iter().find(|f| !map.contains_key(**f)) {
-        return malformed(format!("missing field {missing:?}"));
-    }
-    let reserved = ["type", "in_reply_to", "msg_id"];
-    if let Some(extra) = map
-        .keys()
-        .find(|k| !reserved.contains(&k.as_str()) && !fields.contains(&k.as_str()))
-    {
-        return malformed(format!(
-            "unexpected field {extra:?} ({reply_type} has exactly {fields:?})"
-        ));
-    }
-    Ok(map)
 }
 
 /// An operation to perform: its function and the value asked for.
@@ -280,38 +246,6 @@ pub trait Workload: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn closed_replies_have_exactly_their_fields() {
-        let ok = json!({"type": "echo_ok", "echo": "x", "in_reply_to": 1, "msg_id": 7});
-        assert_eq!(
-            closed_reply(&ok, "echo_ok", &["echo"]).unwrap()["echo"],
-            "x"
-        );
-        let bad = |body: Value, why: &str| match closed_reply(&body, "echo_ok", &["echo"]) {
-            Err(RpcFailure::Malformed(m)) => assert!(m.contains(why), "{m}"),
-            other => panic!("{body} was accepted: {other:?}"),
-        };
-        bad(json!({"type": "echo_ok", "echo": "x"}), "in_reply_to");
-        bad(
-            json!({"type": "echo_ok", "in_reply_to": 1}),
-            "missing field \"echo\"",
-        );
-        bad(
-            json!({"type": "echo_ok", "echo": 1, "in_reply_to": 1, "extra": 2}),
-            "unexpected field \"extra\"",
-        );
-        bad(
-            json!({"type": "echo", "echo": 1, "in_reply_to": 1}),
-            "expected type",
-        );
-        bad(
-            json!({"type": "echo_ok", "echo": 1, "in_reply_to": 1.5}),
-            "in_reply_to",
-        );
-        bad(json!([1]), "not an object");
-    }
 
     #[test]
     fn failures_classify_like_maelstrom() {

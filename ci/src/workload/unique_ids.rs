@@ -4,7 +4,8 @@
 use rand::rngs::StdRng;
 use serde_json::json;
 
-use super::{Client, Completion, Generator, Invocation, Rpc, Workload, closed_reply};
+use super::schema::{Field, check_reply};
+use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload};
 use crate::checker::{self, Verdict};
 use crate::cli::TestOpts;
 use crate::history::Op;
@@ -48,9 +49,11 @@ struct GenerateClient;
 impl Client for GenerateClient {
     /// An ok completion's value is the id the node generated.
     fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
-        let reply = rpc
-            .call(json!({"type": "generate"}))
-            .and_then(|body| closed_reply(&body, "generate_ok", &["id"]).map(|m| m["id"].clone()));
+        let reply = rpc.call(json!({"type": "generate"})).and_then(|body| {
+            check_reply(&body, "generate_ok", &[("id", Field::Any)])
+                .map_err(RpcFailure::Malformed)?;
+            Ok(body["id"].clone())
+        });
         match reply {
             Ok(id) => Completion::ok(id),
             Err(failure) => Completion::from_failure(op.value.clone(), &failure, false),

@@ -39,6 +39,7 @@ pub fn init() -> anyhow::Result<(Node, Input)> {
 }
 // ANCHOR_END: init
 
+// ANCHOR: handshake
 /// Like [`init`], with any input and output: tests use in-memory buffers.
 pub fn init_with(
     mut input: impl BufRead + Send + 'static,
@@ -80,6 +81,7 @@ pub fn init_with(
         return Ok((node, input));
     }
 }
+// ANCHOR_END: handshake
 
 impl Input {
     // ANCHOR: into_receiver
@@ -112,6 +114,7 @@ impl Input {
     }
     // ANCHOR_END: forward
 
+    // ANCHOR: reader_loop
     fn read_all<P, E>(mut self, events: Sender<E>, wrap: impl Fn(Message<P>) -> E)
     where
         P: DeserializeOwned,
@@ -137,7 +140,9 @@ impl Input {
             }
         }
     }
+    // ANCHOR_END: reader_loop
 
+    // ANCHOR: route_line
     /// Routes one line; returns false once nobody listens any more.
     fn handle_line<P, E>(
         &self,
@@ -168,7 +173,9 @@ impl Input {
             }
         }
     }
+    // ANCHOR_END: route_line
 
+    // ANCHOR: refuse
     /// Explains on stderr why a message was not understood and, if it was a request,
     /// answers it with an error so the sender need not wait for a timeout.
     fn refuse(&self, line_no: usize, line: &str, msg: &Message<Value>, e: &serde_json::Error) {
@@ -186,6 +193,7 @@ impl Input {
             eprintln!("could not send the error reply: {e:#}");
         }
     }
+    // ANCHOR_END: refuse
 }
 
 fn parse_payload<P: DeserializeOwned>(msg: &Message<Value>) -> serde_json::Result<Message<P>> {

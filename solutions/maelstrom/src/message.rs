@@ -39,6 +39,7 @@ impl<P> Message<P> {
     }
 }
 
+// ANCHOR: init_payload
 /// The first message every node receives, and the reply it must send.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -49,6 +50,7 @@ pub(crate) enum InitPayload {
     },
     InitOk,
 }
+// ANCHOR_END: init_payload
 
 /// One of Maelstrom's error codes (0–999), or a user code (1000 and up).
 // ANCHOR: error_code
@@ -101,6 +103,7 @@ impl std::fmt::Display for ErrorCode {
     }
 }
 
+// ANCHOR: error_body
 /// The body of an error reply: `{"type": "error", "code": 11, "text": "..."}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename = "error")]
@@ -109,6 +112,7 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub text: String,
 }
+// ANCHOR_END: error_body
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::message::{Body, ErrorBody, ErrorCode, Message};
 
+// ANCHOR: node
 /// A handle on this node: its id, its peers, and its stdout.
 ///
 /// Cloning is cheap and every clone shares the same output and message ids, so a
@@ -32,6 +33,7 @@ struct Inner {
     /// Replies that a thread blocked in [`Node::rpc`] is waiting for, by `msg_id`.
     waiting: Mutex<HashMap<u64, SyncSender<Message<Value>>>>,
 }
+// ANCHOR_END: node
 
 impl fmt::Debug for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -41,6 +43,7 @@ impl fmt::Debug for Node {
     }
 }
 
+// ANCHOR: rpc_error
 /// Why an [`Node::rpc`] call gave no answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RpcError {
@@ -53,6 +56,7 @@ pub enum RpcError {
     /// The request could not be written to stdout.
     Send(String),
 }
+// ANCHOR_END: rpc_error
 
 impl RpcError {
     /// The error code, when the other side sent one.
@@ -93,12 +97,14 @@ impl Node {
         }
     }
 
+    // ANCHOR: in_memory
     /// A node whose output is kept in memory, for unit tests of node logic.
     pub fn in_memory(id: &str, node_ids: &[&str]) -> (Node, Sent) {
         let sent = Sent::default();
         let ids = node_ids.iter().map(|s| s.to_string()).collect();
         (Node::new(id.to_string(), ids, sent.clone()), sent)
     }
+    // ANCHOR_END: in_memory
 
     /// This node's id, such as `"n1"`.
     pub fn id(&self) -> &str {
@@ -189,6 +195,7 @@ impl Node {
     }
     // ANCHOR_END: rpc
 
+    // ANCHOR: deliver_reply
     /// If a thread waits in [`Node::rpc`] for this reply, hands it over and returns
     /// `None`; otherwise gives the message back.
     pub(crate) fn deliver_reply(&self, msg: Message<Value>) -> Option<Message<Value>> {
@@ -204,12 +211,14 @@ impl Node {
             None => Some(msg),
         }
     }
+    // ANCHOR_END: deliver_reply
 
     fn waiting(&self) -> MutexGuard<'_, HashMap<u64, SyncSender<Message<Value>>>> {
         // A panic elsewhere cannot leave the map half-changed, so a poisoned lock is safe.
         self.inner.waiting.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    // ANCHOR: write_line
     fn write<P: Serialize>(
         &self,
         dest: &str,
@@ -235,6 +244,7 @@ impl Node {
         // Maelstrom reads line by line: without the flush the line may sit in a buffer.
         out.flush().context("flushing stdout")
     }
+    // ANCHOR_END: write_line
 }
 
 /// Turns a reply body into `R`, or into the error it carries.

@@ -1,7 +1,10 @@
 //! A correct echo node.
+use serde_json::json;
+
 fn main() {
-    test_nodes::serve(|_, msg| {
-        let echo = msg["body"]["echo"].clone();
-        Some(serde_json::json!({"type": "echo_ok", "echo": echo}))
-    });
+    let (node, inbox) = test_nodes::start();
+    for msg in inbox {
+        let echo = &msg["body"]["echo"];
+        node.reply(&msg, json!({"type": "echo_ok", "echo": echo}));
+    }
 }

@@ -1,8 +1,10 @@
 //! A correct unique-ids node: its own id and a counter.
+use serde_json::json;
+
 fn main() {
-    let mut next = 0u64;
-    test_nodes::serve(|me, _| {
-        next += 1;
-        Some(serde_json::json!({"type": "generate_ok", "id": format!("{me}-{next}")}))
-    });
+    let (node, inbox) = test_nodes::start();
+    for (n, msg) in inbox.into_iter().enumerate() {
+        let id = format!("{}-{n}", node.id);
+        node.reply(&msg, json!({"type": "generate_ok", "id": id}));
+    }
 }

@@ -1,12 +1,16 @@
 //! An echo node that answers a few requests, then exits in the middle of the run.
+use serde_json::json;
+
 fn main() {
-    let mut answered = 0;
-    test_nodes::serve(|_, msg| {
-        answered += 1;
-        if answered > 3 {
+    let (node, inbox) = test_nodes::start();
+    for (answered, msg) in inbox.into_iter().enumerate() {
+        if answered == 3 {
             eprintln!("out of patience after {answered} requests");
             std::process::exit(4);
         }
-        Some(serde_json::json!({"type": "echo_ok", "echo": msg["body"]["echo"]}))
-    });
+        node.reply(
+            &msg,
+            json!({"type": "echo_ok", "echo": msg["body"]["echo"]}),
+        );
+    }
 }

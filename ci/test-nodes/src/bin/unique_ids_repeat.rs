@@ -1,8 +1,9 @@
 //! A unique-ids node whose ids repeat across nodes: a counter alone.
+use serde_json::json;
+
 fn main() {
-    let mut next = 0u64;
-    test_nodes::serve(|_, _| {
-        next += 1;
-        Some(serde_json::json!({"type": "generate_ok", "id": next}))
-    });
+    let (node, inbox) = test_nodes::start();
+    for (n, msg) in inbox.into_iter().enumerate() {
+        node.reply(&msg, json!({"type": "generate_ok", "id": n}));
+    }
 }
