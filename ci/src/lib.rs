@@ -13,6 +13,8 @@ pub mod net;
 pub mod process;
 pub mod report;
 pub mod run;
+pub mod serve;
 pub mod service;
 pub mod viz;
 pub mod workload;
+pub mod xtask;

@@ -259,6 +259,15 @@ impl NodeProcess {
         }
     }
 
+    /// Waits up to `timeout` for the node's stdout and stderr to be read to the end,
+    /// so a crash report has its last words.
+    pub fn wait_output(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.readers.iter().any(|r| !r.is_finished()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
     /// Kills the process (if it still runs) and reaps it.
     fn kill(&self) {
         let mut child = lock(&self.child);

@@ -665,7 +665,9 @@ impl<'a> Run<'a> {
                 let node = failure.message;
                 let message = match self.cluster.node(&node) {
                     Some(process) => {
-                        process.crash_report(process.wait_exit(Duration::from_secs(1)))
+                        let status = process.wait_exit(Duration::from_secs(1));
+                        process.wait_output(Duration::from_secs(1));
+                        process.crash_report(status)
                     }
                     None => format!("Node {node} exited"),
                 };

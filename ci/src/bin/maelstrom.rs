@@ -24,9 +24,11 @@ fn main() {
                 std::process::exit(1);
             }
         }
-        Command::Serve(_) => {
-            eprintln!("serve is not available in this build");
-            std::process::exit(254);
+        Command::Serve(opts) => {
+            if let Err(e) = ci::serve::run(&opts) {
+                eprintln!("{e:#}");
+                std::process::exit(1);
+            }
         }
     }
 }

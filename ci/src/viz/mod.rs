@@ -11,7 +11,10 @@ pub mod latency;
 pub mod messages;
 mod plot;
 pub mod rate;
+pub mod screenshot;
 mod svg;
+
+pub use svg::escape;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

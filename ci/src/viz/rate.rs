@@ -83,7 +83,7 @@ pub fn svg(run: &Run, window: &Window) -> String {
             "{f}: {total} completed · {:.1} per second on average",
             total as f64 / seconds
         );
-        panel.draw_frame(&mut svg, &name, "operations per second", &run.partitions);
+        panel.draw_frame(&mut svg, &name, "ops/s", &run.partitions);
         for (ki, (kind, _)) in plot::COMPLETIONS.iter().enumerate() {
             let series = &counts[i][ki];
             if series.iter().all(|&n| n == 0) {
