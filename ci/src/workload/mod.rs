@@ -6,8 +6,13 @@
 //! scheduling at `--rate`, timestamps, process numbers, the final phase's timing.
 
 pub mod broadcast;
+pub mod echo;
 pub mod g_counter;
+pub mod kafka;
+pub mod key_pool;
 pub mod schema;
+pub mod txn_rw_register;
+pub mod unique_ids;
 
 use rand::rngs::StdRng;
 use serde_json::Value;
@@ -15,6 +20,18 @@ use serde_json::Value;
 use crate::checker::Verdict;
 use crate::cli::{TestOpts, WorkloadName};
 use crate::history::{Op, OpType};
+
+/// The workload `-w` names.
+pub fn for_name(name: WorkloadName) -> Box<dyn Workload> {
+    match name {
+        WorkloadName::Echo => Box::new(echo::Echo),
+        WorkloadName::UniqueIds => Box::new(unique_ids::UniqueIds),
+        WorkloadName::Broadcast => Box::new(broadcast::Broadcast),
+        WorkloadName::GCounter => Box::new(g_counter::GCounter),
+        WorkloadName::Kafka => Box::new(kafka::Kafka),
+        WorkloadName::TxnRwRegister => Box::new(txn_rw_register::TxnRwRegister),
+    }
+}
 
 /// An operation to perform: its function and the value asked for.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,16 +206,6 @@ pub trait Workload: Send + Sync {
 
     /// The workload's own checker.
     fn check(&self, history: &[Op], opts: &TestOpts) -> Verdict;
-}
-
-/// The workload `-w` names.
-pub fn for_name(name: WorkloadName) -> Box<dyn Workload> {
-    match name {
-        WorkloadName::Broadcast => Box::new(broadcast::Broadcast),
-        WorkloadName::GCounter => Box::new(g_counter::GCounter),
-        // Each remaining workload adds its arm here as it lands.
-        other => unimplemented!("the {} workload is not written yet", other.as_str()),
-    }
 }
 
 #[cfg(test)]
