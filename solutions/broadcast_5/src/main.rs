@@ -202,7 +202,11 @@ impl Server {
                 for &value in messages {
                     self.learn(value, Some(&msg.src));
                 }
-                if let Some(round) = &mut self.round {
+                // Only an answer carries acknowledgements: a leaf owes some only once
+                // a round's values reached it. What it sent before is not an answer.
+                if let Some(round) = &mut self.round
+                    && !acks.is_empty()
+                {
                     round.waiting.remove(&msg.src);
                 }
                 if !self.is_hub() && !messages.is_empty() {
@@ -258,8 +262,8 @@ impl Server {
             }
             self.round = None;
         }
-        let news = |l: &Link| l.has_news() || l.is_overdue(now);
-        if !self.links.values().any(news) {
+        let calls_for_a_round = |l: &Link| l.has_news() || l.is_overdue(now);
+        if !self.links.values().any(calls_for_a_round) {
             return Ok(()); // Nothing new anywhere: no round until there is.
         }
         let mut waiting = BTreeSet::new();

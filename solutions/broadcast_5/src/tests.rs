@@ -172,6 +172,24 @@ fn in_a_busy_network_leaves_answer_the_hub_and_values_take_at_most_a_round_and_t
 }
 // ANCHOR_END: test_rounds
 
+// ANCHOR: test_early_message
+#[test]
+fn a_message_sent_before_the_round_arrived_is_not_an_answer() {
+    let mut sim = Sim::new(4, Config::default());
+    sim.broadcast("n0", 1); // The hub starts a round at once.
+    sim.run_for(ms(50));
+    // n3 has not heard of the round yet and has been quiet: it sends at once.
+    sim.broadcast("n3", 2);
+    sim.run_for(ms(70));
+    // Now the round has reached n3, so this value waits for n3's answer.
+    sim.broadcast("n3", 3);
+    // The answers arrive one hold after the round's message, and the next round
+    // must carry n3's, so value 3 is everywhere one hop after that.
+    sim.run_for(ms(100 + 800 + 100 + 100 - 120 + 2 * TICK.as_millis() as u64));
+    assert!(sim.everyone_has(&[1, 2, 3]));
+}
+// ANCHOR_END: test_early_message
+
 #[test]
 fn a_healthy_network_sends_no_message_without_news_or_acks_and_then_falls_silent() {
     let mut sim = Sim::new(6, Config::default());
