@@ -19,6 +19,8 @@ pub enum Command {
     Test(Box<TestOpts>),
     /// Serves store/ as a web page listing runs (extension of Maelstrom's `serve`).
     Serve(ServeOpts),
+    /// [extension] Redraws a run's pictures (messages, latency, rate), or a window of them.
+    Viz(VizOpts),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -221,6 +223,15 @@ impl TestOpts {
     pub fn client_threads(&self) -> usize {
         self.concurrency.threads(self.node_count)
     }
+
+    /// The node a client process talks to. Process p runs on thread p mod C (a thread
+    /// takes a new process number, old + C, after an indeterminate operation), and
+    /// thread t is bound to node t mod N for the whole test.
+    pub fn node_of_process(&self, process: u64) -> String {
+        let threads = self.client_threads().max(1) as u64;
+        let nodes = self.node_count.max(1) as u64;
+        format!("n{}", process % threads % nodes)
+    }
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -231,6 +242,25 @@ pub struct ServeOpts {
     /// The store directory to serve.
     #[arg(long = "store", default_value = "store")]
     pub store: std::path::PathBuf,
+}
+
+#[derive(Debug, Clone, Parser)]
+pub struct VizOpts {
+    /// The run's directory, e.g. store/latest or store/broadcast/20250101T120000.000.
+    #[arg(default_value = "store/latest")]
+    pub run: std::path::PathBuf,
+    /// Start of the window, in ms since the main phase began (setup is negative).
+    #[arg(long, allow_negative_numbers = true)]
+    pub from: Option<f64>,
+    /// End of the window, in ms since the main phase began; alone, the first N ms.
+    #[arg(long, allow_negative_numbers = true)]
+    pub to: Option<f64>,
+    /// Most messages the diagram draws; a notice says how many more there were.
+    #[arg(long = "max-messages", default_value_t = 2000)]
+    pub max_messages: usize,
+    /// Also draw the init/init_ok exchange.
+    #[arg(long = "with-init")]
+    pub with_init: bool,
 }
 
 #[cfg(test)]
@@ -268,6 +298,18 @@ mod tests {
         assert_eq!(opts.availability, Some(Availability::Total));
         assert!(opts.partitions());
         assert_eq!(opts.node_ids(), ["n0", "n1", "n2"]);
+    }
+
+    #[test]
+    fn parses_a_viz_window() {
+        let cli =
+            Cli::try_parse_from(["maelstrom", "viz", "store/latest", "--from", "2000"]).unwrap();
+        let Command::Viz(opts) = cli.command else {
+            panic!("not viz")
+        };
+        assert_eq!(opts.from, Some(2000.0));
+        assert_eq!(opts.to, None);
+        assert_eq!(opts.max_messages, 2000);
     }
 
     #[test]

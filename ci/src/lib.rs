@@ -6,4 +6,9 @@
 pub mod checker;
 pub mod cli;
 pub mod history;
+pub mod nemesis;
+pub mod serve;
+pub mod service;
+pub mod viz;
 pub mod workload;
+pub mod xtask;

@@ -5,11 +5,15 @@
 //! checker run over the finished history. The engine (`crate::run`) does the rest:
 //! scheduling at `--rate`, timestamps, process numbers, the final phase's timing.
 
+pub mod broadcast;
+pub mod g_counter;
+pub mod schema;
+
 use rand::rngs::StdRng;
 use serde_json::Value;
 
 use crate::checker::Verdict;
-use crate::cli::TestOpts;
+use crate::cli::{TestOpts, WorkloadName};
 use crate::history::{Op, OpType};
 
 /// An operation to perform: its function and the value asked for.
@@ -185,6 +189,16 @@ pub trait Workload: Send + Sync {
 
     /// The workload's own checker.
     fn check(&self, history: &[Op], opts: &TestOpts) -> Verdict;
+}
+
+/// The workload `-w` names.
+pub fn for_name(name: WorkloadName) -> Box<dyn Workload> {
+    match name {
+        WorkloadName::Broadcast => Box::new(broadcast::Broadcast),
+        WorkloadName::GCounter => Box::new(g_counter::GCounter),
+        // Each remaining workload adds its arm here as it lands.
+        other => unimplemented!("the {} workload is not written yet", other.as_str()),
+    }
 }
 
 #[cfg(test)]

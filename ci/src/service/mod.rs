@@ -1,0 +1,70 @@
+//! Services: the network participants Maelstrom provides besides the nodes under test.
+//!
+//! Four run in every test, whatever the workload: `lin-kv`, `seq-kv`, `lww-kv` (key-value
+//! stores with three different consistency guarantees) and `lin-tso` (a timestamp
+//! oracle). A node talks to them with ordinary messages, and the engine runs each as a
+//! participant whose id is its name: it hands every request to [`Service::handle`] and
+//! sends back the reply with `in_reply_to` added. Behaviour follows Maelstrom's
+//! `src/maelstrom/service.clj`, quirks included (see each type).
+
+mod kv;
+mod tso;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::Value;
+
+pub use kv::{LinKv, LwwKv, SeqKv};
+pub use tso::LinTso;
+
+/// A service handles one request at a time, in arrival order.
+pub trait Service: Send {
+    /// The reply body to a request from `src`, or `None` when the request's `type` is one
+    /// the service does not know (Maelstrom logs an error and sends nothing, so the
+    /// requester times out). The engine adds `in_reply_to`; replies carry no `msg_id`.
+    fn handle(&mut self, src: &str, body: &Value) -> Option<Value>;
+}
+
+/// Every service, by name, each with its own random generator derived from `seed`.
+pub fn all(seed: u64) -> Vec<(&'static str, Box<dyn Service>)> {
+    let mut seeds = StdRng::seed_from_u64(seed);
+    vec![
+        ("lin-kv", Box::new(LinKv::new()) as Box<dyn Service>),
+        ("seq-kv", Box::new(SeqKv::new(StdRng::from_rng(&mut seeds)))),
+        ("lww-kv", Box::new(LwwKv::new(StdRng::from_rng(&mut seeds)))),
+        ("lin-tso", Box::new(LinTso::new())),
+    ]
+}
+
+/// The `type` of a request body, if it has one.
+fn request_type(body: &Value) -> Option<&str> {
+    body.get("type").and_then(Value::as_str)
+}
+
+/// An error reply body, as the services send them.
+fn error(code: u64, text: impl Into<String>) -> Value {
+    serde_json::json!({"type": "error", "code": code, "text": text.into()})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn all_services_answer_under_their_names() {
+        let mut services = all(7);
+        let names: Vec<_> = services.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["lin-kv", "seq-kv", "lww-kv", "lin-tso"]);
+        for (name, service) in &mut services {
+            let request = if *name == "lin-tso" {
+                json!({"type": "ts", "msg_id": 1})
+            } else {
+                json!({"type": "read", "key": "k", "msg_id": 1})
+            };
+            let reply = service.handle("n0", &request);
+            assert!(reply.is_some(), "{name} did not answer");
+            assert_eq!(service.handle("n0", &json!({"type": "nope"})), None);
+        }
+    }
+}

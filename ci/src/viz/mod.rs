@@ -1,0 +1,418 @@
+//! Pictures of a finished run, drawn from the files the run left in its directory:
+//!
+//! - `messages.svg`: a message-sequence (Lamport) diagram from `messages.jsonl`;
+//! - `latency.svg`: the latency of every completed operation, over time;
+//! - `rate.svg`: completed operations per second, over time.
+//!
+//! Partitions (the nemesis entries of `history.jsonl`) are shaded in all three. Each picture
+//! is a standalone SVG file that any browser opens; nothing here needs a plotting library.
+
+pub mod latency;
+pub mod messages;
+mod plot;
+pub mod rate;
+pub mod screenshot;
+mod svg;
+
+pub use svg::escape;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+
+use crate::history::{Op, Process};
+
+/// Which part of a run to draw, in milliseconds of the history's clock (0 is the start of
+/// the main phase; setup traffic such as `topology` has negative times).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Window {
+    pub from_ms: Option<f64>,
+    pub to_ms: Option<f64>,
+}
+
+impl Window {
+    pub fn contains_ns(&self, t: i64) -> bool {
+        let ms = t as f64 / 1e6;
+        self.from_ms.is_none_or(|from| ms >= from) && self.to_ms.is_none_or(|to| ms <= to)
+    }
+
+    /// The part of file names that tells this window apart, e.g. `-2000-4000ms`.
+    fn suffix(&self) -> String {
+        let end = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
+        match (self.from_ms, self.to_ms) {
+            (None, None) => String::new(),
+            (from, to) => format!("-{}-{}ms", end(from), end(to)),
+        }
+    }
+
+    /// Says in words which part of the run is drawn.
+    fn describe(&self) -> String {
+        match (self.from_ms, self.to_ms) {
+            (None, None) => "the whole run".to_string(),
+            (Some(from), None) => format!("from {from} ms on"),
+            (None, Some(to)) => format!("up to {to} ms"),
+            (Some(from), Some(to)) => format!("from {from} ms to {to} ms"),
+        }
+    }
+}
+
+/// What to draw and how much of it.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub window: Window,
+    /// The message diagram draws at most this many messages; a notice says how many more
+    /// the window holds.
+    pub max_messages: usize,
+    /// Draw `init`/`init_ok` too (left out by default, as Maelstrom does, to keep the
+    /// picture about the algorithm).
+    pub with_init: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            window: Window::default(),
+            max_messages: 2000,
+            with_init: false,
+        }
+    }
+}
+
+/// `cargo maelstrom viz`: redraws a run's pictures, or a window of them, and prints the
+/// paths written.
+pub fn command(opts: &crate::cli::VizOpts) -> Result<()> {
+    if !opts.run.join("history.jsonl").exists() && !opts.run.join("messages.jsonl").exists() {
+        anyhow::bail!(
+            "{} is not a run directory (it has no history.jsonl or messages.jsonl)",
+            opts.run.display()
+        );
+    }
+    let options = Options {
+        window: Window {
+            from_ms: opts.from,
+            to_ms: opts.to,
+        },
+        max_messages: opts.max_messages,
+        with_init: opts.with_init,
+    };
+    for path in write_with(&opts.run, &options)? {
+        println!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// Draws every picture of the finished run in `run_dir` into that directory and returns
+/// the paths written. A picture whose input file is missing is skipped.
+pub fn write_all(run_dir: &Path) -> Result<Vec<PathBuf>> {
+    write_with(run_dir, &Options::default())
+}
+
+/// Like [`write_all`], with a window and limits; windowed pictures get the window in their
+/// file names (`messages-2000-4000ms.svg`) so they never replace the run's own pictures.
+pub fn write_with(run_dir: &Path, opts: &Options) -> Result<Vec<PathBuf>> {
+    let run = Run::load(run_dir)?;
+    let suffix = opts.window.suffix();
+    let mut written = Vec::new();
+    let mut put = |name: &str, svg: String| -> Result<()> {
+        let path = run_dir.join(format!("{name}{suffix}.svg"));
+        fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
+        written.push(path);
+        Ok(())
+    };
+    let journal = run_dir.join("messages.jsonl");
+    if journal.exists() {
+        let file =
+            fs::File::open(&journal).with_context(|| format!("opening {}", journal.display()))?;
+        let diagram = messages::Diagram::read(BufReader::new(file), &run.partitions, opts)
+            .with_context(|| format!("reading {}", journal.display()))?;
+        put("messages", diagram.to_svg(&run.title))?;
+    }
+    if run.history_found {
+        put("latency", latency::svg(&run, &opts.window))?;
+        put("rate", rate::svg(&run, &opts.window))?;
+    }
+    Ok(written)
+}
+
+/// What the pictures need from a run directory, besides the journal (which can be large
+/// and is read as a stream).
+#[derive(Debug, Default)]
+pub struct Run {
+    /// Names the run in titles, e.g. `broadcast 20250101T120000.000`.
+    pub title: String,
+    pub history: Vec<Op>,
+    pub partitions: Vec<Partition>,
+    history_found: bool,
+}
+
+impl Run {
+    /// Reads `history.jsonl` (if present) from a run directory.
+    pub fn load(run_dir: &Path) -> Result<Run> {
+        let path = run_dir.join("history.jsonl");
+        let history = if path.exists() {
+            let file =
+                fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+            read_history(BufReader::new(file))
+                .with_context(|| format!("reading {}", path.display()))?
+        } else {
+            Vec::new()
+        };
+        Ok(Run {
+            title: run_title(run_dir),
+            partitions: partitions(&history),
+            history,
+            history_found: path.exists(),
+        })
+    }
+
+    /// A run from a history in memory (tests, and callers that have one at hand).
+    pub fn from_history(title: &str, history: Vec<Op>) -> Run {
+        Run {
+            title: title.to_string(),
+            partitions: partitions(&history),
+            history,
+            history_found: true,
+        }
+    }
+}
+
+/// `<workload> <timestamp>` from `store/<workload>/<timestamp>`, following symlinks such as
+/// `store/latest`.
+fn run_title(run_dir: &Path) -> String {
+    let dir = fs::canonicalize(run_dir).unwrap_or_else(|_| run_dir.to_path_buf());
+    let name = |p: Option<&Path>| {
+        p.and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    format!("{} {}", name(dir.parent()), name(Some(&dir)))
+        .trim()
+        .to_string()
+}
+
+/// Reads a history, one JSON operation per line; names the line of any error.
+pub fn read_history(reader: impl BufRead) -> Result<Vec<Op>> {
+    let mut ops = Vec::new();
+    for (i, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let op = serde_json::from_str(&line)
+            .with_context(|| format!("line {}: not a history entry: {line}", i + 1))?;
+        ops.push(op);
+    }
+    Ok(ops)
+}
+
+/// One partition of the network, as the nemesis recorded it in the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partition {
+    /// Nanoseconds since time zero: the nemesis began to partition.
+    pub start: i64,
+    /// When the network healed; `None` if it never did before the history ends.
+    pub end: Option<i64>,
+    /// The shape's name (`majority`, `one`, ...).
+    pub shape: String,
+    /// Receiver → senders it drops, when the history says.
+    pub grudge: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Partition {
+    /// A short description: the shape, and the sides when the grudge splits the nodes into
+    /// groups that cannot hear each other (`majority: n0 n3 | n1 n2 n4`).
+    pub fn describe(&self) -> String {
+        let sides = sides(&self.grudge);
+        if sides.len() < 2 {
+            return format!("partition: {}", self.shape);
+        }
+        let sides: Vec<String> = sides.iter().map(|s| s.join(" ")).collect();
+        format!("partition: {}: {}", self.shape, sides.join(" | "))
+    }
+}
+
+/// Groups of nodes that can reach each other in at least one direction (the connected
+/// components of "not dropped"). A symmetric split gives its sides; a ring gives one group.
+fn sides(grudge: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    let nodes: BTreeSet<&String> = grudge
+        .iter()
+        .flat_map(|(k, v)| std::iter::once(k).chain(v))
+        .collect();
+    let hears = |a: &String, b: &String| !grudge.get(a).is_some_and(|g| g.contains(b));
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let mut seen: BTreeSet<&String> = BTreeSet::new();
+    for &start in &nodes {
+        if !seen.insert(start) {
+            continue;
+        }
+        let mut group = vec![start];
+        let mut i = 0;
+        while i < group.len() {
+            let a = group[i];
+            for &b in &nodes {
+                if !seen.contains(b) && (hears(a, b) || hears(b, a)) {
+                    seen.insert(b);
+                    group.push(b);
+                }
+            }
+            i += 1;
+        }
+        let mut names: Vec<String> = group.into_iter().cloned().collect();
+        names.sort_by_key(|n| natural_key(n));
+        groups.push(names);
+    }
+    groups.sort_by_key(|g| g.len());
+    groups
+}
+
+/// The partitions a history's nemesis entries describe. A partition starts at the first
+/// `start-partition` entry and ends at the last entry of the `stop-partition` that follows,
+/// so the shaded span covers all the time the grudge may have been in force.
+pub fn partitions(history: &[Op]) -> Vec<Partition> {
+    let mut out: Vec<Partition> = Vec::new();
+    let mut open: Option<Partition> = None;
+    let mut healing = false;
+    for op in history.iter().filter(|op| op.process == Process::Nemesis) {
+        let time = i64::try_from(op.time).unwrap_or(i64::MAX);
+        match op.f.as_str() {
+            "start-partition" => {
+                if healing {
+                    out.extend(open.take());
+                    healing = false;
+                }
+                let p = open.get_or_insert_with(|| Partition {
+                    start: time,
+                    end: None,
+                    shape: String::new(),
+                    grudge: BTreeMap::new(),
+                });
+                match &op.value {
+                    Value::String(shape) => p.shape = shape.clone(),
+                    other => {
+                        if let Some(g) = find_grudge(other) {
+                            p.grudge = g;
+                        }
+                    }
+                }
+            }
+            "stop-partition" => {
+                if let Some(p) = open.as_mut() {
+                    p.end = Some(time);
+                    healing = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    out.extend(open);
+    out
+}
+
+/// Finds the grudge map in a completion value like `["isolated", {"n0": ["n1"], ...}]`.
+fn find_grudge(v: &Value) -> Option<BTreeMap<String, BTreeSet<String>>> {
+    match v {
+        Value::Array(items) => items.iter().find_map(find_grudge),
+        Value::Object(_) => serde_json::from_value(v.clone()).ok(),
+        _ => None,
+    }
+}
+
+/// Sorts `n2` before `n10` and clients, nodes, services by name within their kind.
+pub(crate) fn natural_key(name: &str) -> (String, u64) {
+    let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let (prefix, number) = name.split_at(name.len() - digits);
+    (prefix.to_string(), number.parse().unwrap_or(0))
+}
+
+#[cfg(test)]
+pub(crate) mod testdata {
+    //! Small synthetic runs for the pictures' tests.
+    use super::*;
+    use crate::history::OpType;
+    use serde_json::json;
+
+    pub fn op(index: usize, ms: u64, kind: OpType, process: Process, f: &str) -> Op {
+        Op {
+            index,
+            time: ms * 1_000_000,
+            kind,
+            process,
+            f: f.into(),
+            value: Value::Null,
+            error: None,
+            is_final: false,
+        }
+    }
+
+    /// A nemesis start (invoke + info with the grudge) and stop (invoke + info).
+    pub fn partition_ops(index: usize, start_ms: u64, stop_ms: u64) -> Vec<Op> {
+        let nem = |i, ms, f: &str, value: Value| Op {
+            value,
+            ..op(index + i, ms, OpType::Info, Process::Nemesis, f)
+        };
+        vec![
+            nem(0, start_ms, "start-partition", json!("majority")),
+            nem(
+                1,
+                start_ms + 1,
+                "start-partition",
+                json!(["isolated", {"n0": ["n2"], "n1": ["n2"], "n2": ["n0", "n1"]}]),
+            ),
+            nem(2, stop_ms, "stop-partition", Value::Null),
+            nem(3, stop_ms + 1, "stop-partition", json!("network-healed")),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testdata::*;
+    use super::*;
+
+    #[test]
+    fn partitions_span_from_start_to_healed() {
+        let mut h = partition_ops(0, 100, 300);
+        h.extend(partition_ops(4, 500, 900).into_iter().take(2));
+        let p = partitions(&h);
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].start, 100_000_000);
+        assert_eq!(p[0].end, Some(301_000_000));
+        assert_eq!(p[0].shape, "majority");
+        assert_eq!(p[0].describe(), "partition: majority: n2 | n0 n1");
+        assert_eq!(p[1].start, 500_000_000);
+        assert_eq!(p[1].end, None);
+    }
+
+    #[test]
+    fn a_ring_has_no_sides() {
+        let grudge: BTreeMap<String, BTreeSet<String>> =
+            serde_json::from_value(serde_json::json!({"n0": ["n1"], "n1": ["n2"], "n2": ["n0"]}))
+                .unwrap();
+        assert_eq!(sides(&grudge).len(), 1);
+    }
+
+    #[test]
+    fn windows_select_and_name() {
+        let w = Window {
+            from_ms: Some(2000.0),
+            to_ms: Some(4000.0),
+        };
+        assert!(w.contains_ns(3_000_000_000));
+        assert!(!w.contains_ns(1_999_000_000));
+        assert!(!w.contains_ns(4_001_000_000));
+        assert_eq!(w.suffix(), "-2000-4000ms");
+        assert_eq!(Window::default().suffix(), "");
+        assert!(Window::default().contains_ns(-5));
+    }
+
+    #[test]
+    fn names_sort_naturally() {
+        let mut v = vec!["n10", "n2", "c1", "n0"];
+        v.sort_by_key(|n| natural_key(n));
+        assert_eq!(v, ["c1", "n0", "n2", "n10"]);
+    }
+}
