@@ -6,17 +6,20 @@
 //! * `book` installs the pinned mdBook if needed and serves the book on localhost.
 //! * `regen` runs the acceptance rows the book shows and records what produced them.
 //! * `diffs` writes the diff between consecutive step crates.
+//! * `pictures` draws the book's pictures from seeded runs.
 //! * `snippets` runs only the check of the book's code blocks and includes.
 //!
 //! One module per concern: [`steps`] reads `ci/steps.toml`, [`table`] runs its rows,
 //! [`results`] reads what a run wrote, [`regen`] and [`stale`] keep shown runs current,
-//! [`diffs`] the step diffs, [`snippets`] the markdown rules, [`book`] mdBook itself.
+//! [`diffs`] the step diffs, [`pictures`] the book's pictures, [`snippets`] the markdown
+//! rules, [`book`] mdBook itself.
 
 pub mod book;
 pub mod check;
 pub mod diffs;
 pub mod edn;
 pub mod markdown;
+pub mod pictures;
 pub mod process;
 pub mod project;
 pub mod regen;
@@ -61,6 +64,12 @@ pub enum Command {
     },
     /// Writes src/generated/diffs/<step>.diff between consecutive step crates.
     Diffs,
+    /// Draws the book's pictures (ci/pictures.toml) into src/generated/pictures/.
+    Pictures {
+        /// Only these pictures (repeatable).
+        #[arg(long = "name")]
+        names: Vec<String>,
+    },
     /// Checks the book's code blocks, includes and anchors.
     Snippets,
 }
@@ -102,6 +111,7 @@ pub fn main() -> ExitCode {
         Command::Book { port } => book::serve(port),
         Command::Regen { steps } => regen::run(&steps),
         Command::Diffs => diffs::write(),
+        Command::Pictures { names } => pictures::run(&names),
         Command::Snippets => snippets::run(),
     };
     match outcome {
