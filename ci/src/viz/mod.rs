@@ -42,12 +42,14 @@ impl Window {
         self.from_ms.is_none_or(|from| ms >= from) && self.to_ms.is_none_or(|to| ms <= to)
     }
 
-    /// The part of file names that tells this window apart, e.g. `-2000-4000ms`.
+    /// The part of file names that tells this window apart: `-2000-4000ms`,
+    /// `-to-1500ms`, `-from-2000ms`, or nothing for the whole run.
     fn suffix(&self) -> String {
-        let end = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
         match (self.from_ms, self.to_ms) {
             (None, None) => String::new(),
-            (from, to) => format!("-{}-{}ms", end(from), end(to)),
+            (Some(from), None) => format!("-from-{from}ms"),
+            (None, Some(to)) => format!("-to-{to}ms"),
+            (Some(from), Some(to)) => format!("-{from}-{to}ms"),
         }
     }
 
@@ -463,6 +465,11 @@ mod tests {
         assert!(!w.contains_ns(4_001_000_000));
         assert_eq!(w.suffix(), "-2000-4000ms");
         assert_eq!(Window::default().suffix(), "");
+        let first = Window {
+            from_ms: None,
+            to_ms: Some(1500.0),
+        };
+        assert_eq!(first.suffix(), "-to-1500ms");
         assert!(Window::default().contains_ns(-5));
     }
 
