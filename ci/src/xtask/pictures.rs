@@ -76,6 +76,8 @@ impl Spec {
             show: false,
             targets: BTreeMap::new(),
             serial: true,
+            table: None,
+            label: None,
         }
     }
 
