@@ -7,6 +7,10 @@
 //! after the last read that saw it and did not contain it. Elements no read could
 //! judge are *never read*. The run is invalid if anything was lost, and unknown if
 //! nothing was stable.
+//!
+//! One deliberate difference: Jepsen's check for an element appearing twice in one read
+//! has its condition inverted, so Maelstrom always reports `duplicated-count` 0. We
+//! report the real duplicates, and like Maelstrom do not fail the run for them.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
