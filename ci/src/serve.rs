@@ -1,0 +1,560 @@
+//! `cargo maelstrom serve`: the store as a small web site on this machine only.
+//!
+//! `/` lists the runs, newest first, with their verdict and key figures; `/run/<workload>/
+//! <time>/` shows one run (its summary, pictures and files); `/store/<path>` is any file of
+//! the store. The server listens on 127.0.0.1, never on other interfaces: the store holds
+//! node logs and nothing in it is meant for the network.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+
+use crate::cli::ServeOpts;
+use crate::viz::escape;
+
+/// Serves until interrupted.
+pub fn run(opts: &ServeOpts) -> Result<()> {
+    check_store(&opts.store)?;
+    let server = tiny_http::Server::http(("127.0.0.1", opts.port))
+        .map_err(|e| anyhow::anyhow!("cannot listen on 127.0.0.1:{}: {e}", opts.port))?;
+    println!(
+        "Serving {} at http://127.0.0.1:{}/ (Ctrl-C stops)",
+        opts.store.display(),
+        opts.port
+    );
+    serve(&server, &opts.store);
+    Ok(())
+}
+
+/// Answers requests until the server is unblocked.
+pub fn serve(server: &tiny_http::Server, store: &Path) {
+    for request in server.incoming_requests() {
+        let page = respond(store, request.url());
+        let header =
+            tiny_http::Header::from_bytes(&b"Content-Type"[..], page.content_type.as_bytes());
+        let mut response = tiny_http::Response::from_data(page.body).with_status_code(page.status);
+        if let Ok(header) = header {
+            response = response.with_header(header);
+        }
+        // A browser that went away is no reason to stop serving the others.
+        let _ = request.respond(response);
+    }
+}
+
+/// An answer to a request.
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+impl Page {
+    fn html(title: &str, content: &str) -> Page {
+        Page {
+            status: 200,
+            content_type: "text/html; charset=utf-8".into(),
+            body: format!(
+                "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{}</title>\
+                 <style>{STYLE}</style></head><body>\n{content}</body></html>\n",
+                escape(title)
+            )
+            .into_bytes(),
+        }
+    }
+
+    fn not_found(what: &str) -> Page {
+        let mut page = Page::html(
+            "Not found",
+            &format!("<h1>Not found</h1><p>{}</p>", escape(what)),
+        );
+        page.status = 404;
+        page
+    }
+}
+
+/// The page for a URL.
+pub fn respond(store: &Path, url: &str) -> Page {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    if path == "/" {
+        return index(store);
+    }
+    if let Some(rel) = path.strip_prefix("/run/") {
+        return match inside(store, rel.trim_end_matches('/')) {
+            Some(dir) if dir.is_dir() => run_page(store, &dir),
+            _ => Page::not_found(path),
+        };
+    }
+    if let Some(rel) = path.strip_prefix("/store/") {
+        return match inside(store, rel) {
+            Some(file) if file.is_file() => match fs::read(&file) {
+                Ok(body) => Page {
+                    status: 200,
+                    content_type: content_type(&file).into(),
+                    body,
+                },
+                Err(_) => Page::not_found(path),
+            },
+            _ => Page::not_found(path),
+        };
+    }
+    Page::not_found(path)
+}
+
+/// `store/<rel>` if `rel` is a plain relative path (no `..`, no escapes) that stays inside
+/// the store even after following symlinks such as `latest`.
+fn inside(store: &Path, rel: &str) -> Option<PathBuf> {
+    if rel.contains(['%', '\\']) {
+        return None;
+    }
+    let rel = Path::new(rel);
+    if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    let root = fs::canonicalize(store).ok()?;
+    let path = fs::canonicalize(store.join(rel)).ok()?;
+    path.starts_with(&root).then_some(path)
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("html") => "text/html; charset=utf-8",
+        Some("json") => "application/json; charset=utf-8",
+        _ => "text/plain; charset=utf-8",
+    }
+}
+
+/// A run directory found in the store.
+struct RunDir {
+    workload: String,
+    time: String,
+    path: PathBuf,
+    results: Option<Value>,
+}
+
+impl RunDir {
+    fn link(&self) -> String {
+        format!("{}/{}", self.workload, self.time)
+    }
+}
+
+/// Every `store/<workload>/<time>/` directory, newest first. Symlinks (`latest`) and other
+/// directories without run files are skipped.
+fn runs(store: &Path) -> Vec<RunDir> {
+    let mut out = Vec::new();
+    for workload in dirs(store) {
+        for run in dirs(&workload) {
+            let is_run = ["results.json", "history.jsonl", "messages.jsonl"]
+                .iter()
+                .any(|f| run.join(f).exists());
+            if !is_run {
+                continue;
+            }
+            let results = fs::read_to_string(run.join("results.json"))
+                .ok()
+                .and_then(|s| serde_json::from_str(&s).ok());
+            out.push(RunDir {
+                workload: file_name(&workload),
+                time: file_name(&run),
+                path: run,
+                results,
+            });
+        }
+    }
+    out.sort_by(|a, b| b.time.cmp(&a.time).then(a.workload.cmp(&b.workload)));
+    out
+}
+
+/// The real (not symlinked) subdirectories of `dir`, sorted.
+fn dirs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    out.sort();
+    out
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn index(store: &Path) -> Page {
+    let runs = runs(store);
+    let mut html = format!(
+        "<h1>Runs</h1><p class=\"muted\">{} runs in <code>{}</code>, newest first.</p>\n",
+        runs.len(),
+        escape(&store.display().to_string())
+    );
+    if runs.is_empty() {
+        html.push_str("<p>No runs yet. Start one with <code>cargo maelstrom test ...</code>.</p>");
+    } else {
+        html.push_str(
+            "<table><tr><th>when</th><th>workload</th><th>verdict</th><th>figures</th>\
+             <th>options</th><th>files</th></tr>\n",
+        );
+        for run in &runs {
+            let results = run.results.as_ref().unwrap_or(&Value::Null);
+            let _ = writeln!(
+                html,
+                "<tr><td><a href=\"/run/{link}/\">{time}</a></td><td>{workload}</td>\
+                 <td>{verdict}</td><td>{figures}</td><td class=\"opts\">{opts}</td>\
+                 <td>{files}</td></tr>",
+                link = escape(&run.link()),
+                time = escape(&run.time),
+                workload = escape(&run.workload),
+                verdict = verdict(results),
+                figures = escape(&figures(results).join(" · ")),
+                opts = escape(&options(results)),
+                files = file_links(run),
+            );
+        }
+        html.push_str("</table>\n");
+    }
+    Page::html("Runs", &html)
+}
+
+/// A coloured `valid`, `invalid` or `unknown`.
+fn verdict(results: &Value) -> String {
+    let (class, word) = match results.get("valid?") {
+        Some(Value::Bool(true)) => ("valid", "valid"),
+        Some(Value::Bool(false)) => ("invalid", "invalid"),
+        Some(Value::String(s)) if s == "unknown" => ("unknown", "unknown"),
+        _ => ("unknown", "no results"),
+    };
+    format!("<span class=\"{class}\">{word}</span>")
+}
+
+/// The numbers a learner compares between runs, when the results have them.
+fn figures(results: &Value) -> Vec<String> {
+    let at = |path: &[&str]| path.iter().try_fold(results, |v, k| v.get(k));
+    let mut out = Vec::new();
+    if let Some(n) = at(&["net", "servers", "msgs-per-op"]).and_then(Value::as_f64) {
+        out.push(format!("{n:.2} msgs/op"));
+    }
+    if let Some(q) = at(&["workload", "stable-latencies"])
+        && let (Some(m), Some(x)) = (q.get("0.5"), q.get("1"))
+    {
+        out.push(format!("stable latency median {m} ms, max {x} ms"));
+    }
+    if let Some(q) = at(&["op-latencies"])
+        && let (Some(m), Some(p)) = (q.get("0.5"), q.get("0.99"))
+    {
+        out.push(format!("op latency median {m} ms, p99 {p} ms"));
+    }
+    if let Some(f) = at(&["availability", "ok-fraction"]).and_then(Value::as_f64) {
+        out.push(format!("{:.1}% ok", f * 100.0));
+    }
+    if let Some(seed) = results.get("seed") {
+        out.push(format!("seed {seed}"));
+    }
+    out
+}
+
+/// The run's options as they were given, as far as results.json records them.
+fn options(results: &Value) -> String {
+    match results.get("opts") {
+        Some(Value::Array(args)) => args
+            .iter()
+            .map(|a| a.as_str().map_or(a.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Some(Value::Object(map)) => map
+            .iter()
+            .filter(|(_, v)| !matches!(v, Value::Null | Value::Bool(false)))
+            .map(|(k, v)| match v {
+                Value::Bool(true) => format!("--{k}"),
+                Value::String(s) => format!("--{k} {s}"),
+                Value::Array(items) => {
+                    let items: Vec<String> = items
+                        .iter()
+                        .map(|i| i.as_str().map_or(i.to_string(), str::to_string))
+                        .collect();
+                    format!("--{k} {}", items.join(","))
+                }
+                v => format!("--{k} {v}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+/// Links to the files a run directory holds, pictures first.
+fn file_links(run: &RunDir) -> String {
+    files(&run.path)
+        .iter()
+        .map(|f| {
+            format!(
+                "<a href=\"/store/{}/{}\">{}</a>",
+                escape(&run.link()),
+                escape(f),
+                escape(f)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The run's files relative to its directory (node logs included), pictures first.
+fn files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for sub in ["", "node-logs"] {
+        let Ok(entries) = fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if sub.is_empty() {
+                    name
+                } else {
+                    format!("{sub}/{name}")
+                }
+            })
+            .collect();
+        names.sort_by_key(|n| (!n.ends_with(".svg"), n.clone()));
+        out.extend(names);
+    }
+    out
+}
+
+fn run_page(store: &Path, dir: &Path) -> Page {
+    let root = fs::canonicalize(store).unwrap_or_else(|_| store.to_path_buf());
+    let rel = dir
+        .strip_prefix(&root)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let run = RunDir {
+        workload: dir.parent().map(file_name).unwrap_or_default(),
+        time: file_name(dir),
+        path: dir.to_path_buf(),
+        results: fs::read_to_string(dir.join("results.json"))
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok()),
+    };
+    let results = run.results.as_ref().unwrap_or(&Value::Null);
+    let mut html = format!(
+        "<p><a href=\"/\">← all runs</a></p><h1>{} {}</h1><p>{} {}</p>\n",
+        escape(&run.workload),
+        escape(&run.time),
+        verdict(results),
+        escape(&figures(results).join(" · "))
+    );
+    let opts = options(results);
+    if !opts.is_empty() {
+        let _ = writeln!(html, "<p class=\"opts\">{}</p>", escape(&opts));
+    }
+    let _ = writeln!(html, "<p>Files: {}</p>", file_links(&run));
+    if let Ok(summary) = fs::read_to_string(dir.join("summary.txt")) {
+        let _ = writeln!(html, "<h2>Summary</h2><pre>{}</pre>", escape(&summary));
+    }
+    for (file, caption) in [
+        ("latency.svg", "Latency"),
+        ("rate.svg", "Throughput"),
+        ("propagation.svg", "Propagation"),
+        (
+            "messages.svg",
+            "Messages (open it alone to hover arrows for whole messages)",
+        ),
+    ] {
+        if dir.join(file).exists() {
+            let src = format!("/store/{}/{file}", escape(&rel));
+            let _ = writeln!(
+                html,
+                "<h2>{caption}</h2><a href=\"{src}\"><img src=\"{src}\" alt=\"{file}\"></a>"
+            );
+        }
+    }
+    Page::html(&format!("{} {}", run.workload, run.time), &html)
+}
+
+const STYLE: &str = "
+body { font-family: system-ui, sans-serif; margin: 2em; color: #212529; }
+table { border-collapse: collapse; font-size: 14px; }
+th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #dee2e6; vertical-align: top; }
+th { background: #f8f9fa; }
+a { color: #1c6fc2; }
+.muted { color: #868e96; }
+.valid { color: #2b8a3e; font-weight: bold; }
+.invalid { color: #c92a2a; font-weight: bold; }
+.unknown { color: #e67700; font-weight: bold; }
+.opts { font-family: monospace; font-size: 12px; color: #495057; max-width: 30em; }
+pre { background: #f8f9fa; padding: 1em; overflow-x: auto; }
+img { max-width: 100%; border: 1px solid #dee2e6; }
+";
+
+/// Used by tests elsewhere too: a fresh, empty directory under the system's temp dir.
+#[cfg(test)]
+pub(crate) fn scratch_dir(name: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "glomers-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("creating a scratch directory");
+    dir
+}
+
+/// Serving a store that does not exist would only show an empty page: say why instead.
+fn check_store(store: &Path) -> Result<()> {
+    fs::metadata(store)
+        .with_context(|| format!("no store at {} (run a test first)", store.display()))
+        .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::io::{Read, Write};
+
+    /// A store with two runs (one valid, one invalid), a `latest` symlink and a secret
+    /// file next to the store.
+    fn store() -> PathBuf {
+        let root = scratch_dir("serve");
+        fs::write(root.join("secret.txt"), "not for the web").unwrap();
+        let store = root.join("store");
+        let old = store.join("echo/20250101T100000.000");
+        let new = store.join("broadcast/20250102T100000.000");
+        fs::create_dir_all(old.join("node-logs")).unwrap();
+        fs::create_dir_all(&new).unwrap();
+        fs::write(
+            old.join("results.json"),
+            json!({"valid?": true, "seed": 7,
+                   "opts": {"node-count": 1, "log-stderr": false, "nemesis": ["partition"]},
+                   "net": {"servers": {"msgs-per-op": 0.0}}})
+            .to_string(),
+        )
+        .unwrap();
+        fs::write(old.join("node-logs/n0.log"), "hello").unwrap();
+        fs::write(old.join("latency.svg"), "<svg/>").unwrap();
+        fs::write(
+            new.join("results.json"),
+            json!({"valid?": false, "workload": {"stable-latencies": {"0.5": 10, "1": 90}}})
+                .to_string(),
+        )
+        .unwrap();
+        fs::write(new.join("summary.txt"), "lost <3> messages").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&new, store.join("latest")).unwrap();
+        store
+    }
+
+    fn text(page: &Page) -> String {
+        String::from_utf8(page.body.clone()).unwrap()
+    }
+
+    #[test]
+    fn index_lists_runs_newest_first_with_figures() {
+        let store = store();
+        let page = respond(&store, "/");
+        assert_eq!(page.status, 200);
+        let html = text(&page);
+        let new = html.find("20250102T100000.000").unwrap();
+        let old = html.find("20250101T100000.000").unwrap();
+        assert!(new < old);
+        assert_eq!(
+            html.matches("<tr><td>").count(),
+            2,
+            "latest is not a run of its own"
+        );
+        assert!(html.contains(r#"<span class="invalid">invalid</span>"#));
+        assert!(html.contains("stable latency median 10 ms, max 90 ms"));
+        assert!(html.contains("0.00 msgs/op · seed 7"));
+        assert!(html.contains("--nemesis partition --node-count 1"));
+        assert!(!html.contains("log-stderr"));
+        assert!(html.contains(r#"href="/store/echo/20250101T100000.000/node-logs/n0.log""#));
+    }
+
+    #[test]
+    fn run_page_shows_summary_and_pictures() {
+        let store = store();
+        let html = text(&respond(&store, "/run/echo/20250101T100000.000/"));
+        assert!(html.contains(r#"<img src="/store/echo/20250101T100000.000/latency.svg""#));
+        let html = text(&respond(&store, "/run/latest/"));
+        assert!(html.contains("lost &lt;3&gt; messages"));
+    }
+
+    #[test]
+    fn files_are_served_with_their_types() {
+        let store = store();
+        let page = respond(&store, "/store/echo/20250101T100000.000/latency.svg");
+        assert_eq!(page.status, 200);
+        assert_eq!(page.content_type, "image/svg+xml");
+        assert_eq!(page.body, b"<svg/>");
+        let page = respond(
+            &store,
+            "/store/echo/20250101T100000.000/node-logs/n0.log?x=1",
+        );
+        assert_eq!(text(&page), "hello");
+        assert!(page.content_type.starts_with("text/plain"));
+    }
+
+    #[test]
+    fn nothing_outside_the_store_is_served() {
+        let store = store();
+        for url in [
+            "/store/../secret.txt",
+            "/store/%2e%2e/secret.txt",
+            "/store//etc/passwd",
+            "/store/echo/../../secret.txt",
+            "/run/../",
+            "/nope",
+            "/store/echo/20250101T100000.000/missing.svg",
+        ] {
+            let page = respond(&store, url);
+            assert_eq!(page.status, 404, "{url}");
+            assert!(!text(&page).contains("not for the web"), "{url}");
+        }
+    }
+
+    #[test]
+    fn an_empty_store_says_how_to_fill_it() {
+        let store = scratch_dir("empty-store");
+        assert!(text(&respond(&store, "/")).contains("No runs yet"));
+    }
+
+    #[test]
+    fn serves_over_loopback() {
+        let store = store();
+        let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let addr = server.server_addr().to_ip().unwrap();
+        assert!(addr.ip().is_loopback());
+        let handle = {
+            let server = server.clone();
+            std::thread::spawn(move || serve(&server, &store))
+        };
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        server.unblock();
+        handle.join().unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.contains("text/html"));
+        assert!(response.contains("20250102T100000.000"));
+    }
+}

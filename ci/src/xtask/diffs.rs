@@ -1,0 +1,211 @@
+//! Step diffs: what changed from one step's crate to the next, as a unified diff the
+//! chapters include in ```` ```diff ```` blocks.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use similar::TextDiff;
+
+/// The steps in book order. A diff is written for each consecutive pair whose crates both
+/// exist, named after the later step: `broadcast_2.diff` is broadcast_1 → broadcast_2.
+pub const STEPS: [&str; 14] = [
+    "echo",
+    "unique_ids",
+    "broadcast_1",
+    "broadcast_2",
+    "broadcast_3",
+    "broadcast_4",
+    "broadcast_5",
+    "g_counter",
+    "kafka_1",
+    "kafka_2",
+    "kafka_3",
+    "txn_1",
+    "txn_2",
+    "txn_3",
+];
+
+pub const DIFFS_DIR: &str = "src/generated/diffs";
+
+/// `cargo xtask diffs`: writes every diff and removes those whose pair no longer exists.
+pub fn write() -> Result<bool> {
+    let root = Path::new(".");
+    let wanted = expected(root)?;
+    std::fs::create_dir_all(DIFFS_DIR)?;
+    for (file, text) in &wanted {
+        let current = std::fs::read_to_string(file).ok();
+        if current.as_deref() != Some(text.as_str()) {
+            std::fs::write(file, text).with_context(|| format!("writing {}", file.display()))?;
+            println!("wrote {}", file.display());
+        }
+    }
+    for file in existing(root)? {
+        if !wanted.contains_key(&file) {
+            std::fs::remove_file(&file)?;
+            println!(
+                "removed {} (its steps no longer both exist)",
+                file.display()
+            );
+        }
+    }
+    println!("diffs: {} step diffs are current", wanted.len());
+    Ok(true)
+}
+
+/// Problems with the diffs on disk: missing, out of date, or left over.
+pub fn stale(root: &Path) -> Result<Vec<String>> {
+    let wanted = expected(root)?;
+    let mut problems = Vec::new();
+    for (file, text) in &wanted {
+        match std::fs::read_to_string(root.join(file)) {
+            Err(_) => problems.push(format!("{} is missing", file.display())),
+            Ok(current) if current != *text => problems.push(format!(
+                "{} is out of date: the step crates changed since it was written",
+                file.display()
+            )),
+            Ok(_) => {}
+        }
+    }
+    for file in existing(root)? {
+        if !wanted.contains_key(&file) {
+            problems.push(format!(
+                "{} belongs to no pair of existing step crates",
+                file.display()
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        problems.push("regenerate the diffs with `cargo xtask diffs`".into());
+    }
+    Ok(problems)
+}
+
+/// Each diff file (relative to the root) and the text it should hold.
+pub fn expected(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
+    let crates = super::project::solution_crates(root)?;
+    let mut diffs = BTreeMap::new();
+    for pair in STEPS.windows(2) {
+        let (Some(old), Some(new)) = (crates.get(pair[0]), crates.get(pair[1])) else {
+            continue;
+        };
+        let text = diff_crates(root, old, new)?;
+        diffs.insert(Path::new(DIFFS_DIR).join(format!("{}.diff", pair[1])), text);
+    }
+    Ok(diffs)
+}
+
+fn existing(root: &Path) -> Result<Vec<PathBuf>> {
+    let dir = root.join(DIFFS_DIR);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    Ok(super::project::files_under(&dir)?
+        .into_iter()
+        .filter(|f| f.ends_with(".diff"))
+        .map(|f| Path::new(DIFFS_DIR).join(f))
+        .collect())
+}
+
+/// A unified diff of every file under `src/` of two crates, paths shown from the crate
+/// directory's name (`broadcast_1/src/main.rs`).
+pub fn diff_crates(root: &Path, old: &Path, new: &Path) -> Result<String> {
+    let read_sources = |dir: &Path| -> Result<BTreeMap<String, String>> {
+        let src = root.join(dir).join("src");
+        let mut files = BTreeMap::new();
+        if src.is_dir() {
+            for file in super::project::files_under(&src)? {
+                let path = src.join(&file);
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                files.insert(format!("src/{file}"), text);
+            }
+        }
+        Ok(files)
+    };
+    let label = |dir: &Path| {
+        dir.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    };
+    let (old_files, new_files) = (read_sources(old)?, read_sources(new)?);
+    let names: std::collections::BTreeSet<&String> =
+        old_files.keys().chain(new_files.keys()).collect();
+    let mut out = String::new();
+    for name in names {
+        let before = old_files.get(name).map_or("", String::as_str);
+        let after = new_files.get(name).map_or("", String::as_str);
+        if before == after {
+            continue;
+        }
+        // A file that exists on one side only is diffed against /dev/null, as git does.
+        let side = |files: &BTreeMap<String, String>, dir: &Path| {
+            if files.contains_key(name) {
+                format!("{}/{name}", label(dir))
+            } else {
+                "/dev/null".to_string()
+            }
+        };
+        let (old_label, new_label) = (side(&old_files, old), side(&new_files, new));
+        let diff = TextDiff::from_lines(before, after);
+        let text = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(&old_label, &new_label)
+            .to_string();
+        out.push_str(&text);
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xtask::project::tests::Scratch;
+
+    fn crate_at(s: &Scratch, name: &str, main: &str) {
+        s.write(
+            &format!("solutions/{name}/Cargo.toml"),
+            &format!("[package]\nname = \"{name}\"\n"),
+        );
+        s.write(&format!("solutions/{name}/src/main.rs"), main);
+    }
+
+    #[test]
+    fn diffs_consecutive_steps_that_exist() {
+        let s = Scratch::new("diffs");
+        crate_at(&s, "broadcast_1", "fn main() {\n    one();\n}\n");
+        crate_at(&s, "broadcast_2", "fn main() {\n    two();\n}\n");
+        s.write(
+            "solutions/broadcast_2/src/gossip.rs",
+            "pub fn gossip() {}\n",
+        );
+        crate_at(&s, "broadcast_4", "fn main() {}\n");
+
+        let diffs = expected(&s.0).unwrap();
+        assert_eq!(
+            diffs.len(),
+            1,
+            "broadcast_3 is missing, so no diff reaches 4"
+        );
+        let text = &diffs[Path::new("src/generated/diffs/broadcast_2.diff")];
+        assert!(text.contains("--- broadcast_1/src/main.rs\n+++ broadcast_2/src/main.rs\n"));
+        assert!(text.contains("-    one();\n+    two();\n"));
+        assert!(text.contains("--- /dev/null\n+++ broadcast_2/src/gossip.rs\n"));
+
+        // Missing, then current, then stale after a change, then left over.
+        assert!(stale(&s.0).unwrap()[0].contains("broadcast_2.diff is missing"));
+        for (file, text) in &diffs {
+            s.write(file.to_str().unwrap(), text);
+        }
+        assert!(stale(&s.0).unwrap().is_empty());
+        crate_at(&s, "broadcast_2", "fn main() {\n    three();\n}\n");
+        let problems = stale(&s.0).unwrap();
+        assert!(problems[0].contains("out of date"), "{problems:?}");
+        assert!(problems[1].contains("cargo xtask diffs"));
+        s.write("src/generated/diffs/txn_9.diff", "");
+        assert!(stale(&s.0).unwrap()[1].contains("txn_9.diff belongs to no pair"));
+    }
+}

@@ -1,0 +1,115 @@
+//! `cargo xtask`: the one command that checks everything, and the commands that keep the
+//! book's generated files honest.
+//!
+//! * `check` runs every stage (build, fmt, clippy, tests, the book, the snippet and
+//!   staleness checks, the acceptance table) and ends with one table of results.
+//! * `book` installs the pinned mdBook if needed and serves the book on localhost.
+//! * `regen` runs the acceptance rows the book shows and records what produced them.
+//! * `diffs` writes the diff between consecutive step crates.
+//! * `snippets` runs only the check of the book's code blocks and includes.
+//!
+//! One module per concern: [`steps`] reads `ci/steps.toml`, [`table`] runs its rows,
+//! [`results`] reads what a run wrote, [`regen`] and [`stale`] keep shown runs current,
+//! [`diffs`] the step diffs, [`snippets`] the markdown rules, [`book`] mdBook itself.
+
+pub mod book;
+pub mod check;
+pub mod diffs;
+pub mod edn;
+pub mod markdown;
+pub mod process;
+pub mod project;
+pub mod regen;
+pub mod results;
+pub mod snippets;
+pub mod stale;
+pub mod steps;
+pub mod table;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use check::Stage;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Checks the whole project and writes the book's generated files"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs every check: build, fmt, clippy, tests, the book, snippets, stale outputs and
+    /// the acceptance table. Exits non-zero if anything failed.
+    Check(CheckOpts),
+    /// Installs the pinned mdBook if needed and serves the book on localhost.
+    Book {
+        /// Port to serve on.
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+    },
+    /// Runs the acceptance rows marked `show = true` and writes their output for the book.
+    Regen {
+        /// Only these rows (repeatable).
+        #[arg(long = "step")]
+        steps: Vec<String>,
+    },
+    /// Writes src/generated/diffs/<step>.diff between consecutive step crates.
+    Diffs,
+    /// Checks the book's code blocks, includes and anchors.
+    Snippets,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckOpts {
+    /// Run only these stages (repeatable).
+    #[arg(long = "only", value_enum)]
+    pub only: Vec<Stage>,
+    /// Run only these rows of the acceptance table (repeatable); implies `--only table`
+    /// unless `--only` is given.
+    #[arg(long = "step")]
+    pub steps: Vec<String>,
+    /// How many rows without `serial = true` run at the same time.
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
+    #[command(flatten)]
+    pub runner: RunnerOpts,
+}
+
+/// Which runner the acceptance table uses.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RunnerOpts {
+    /// Run the table against a real Maelstrom found on PATH (or named by the MAELSTROM
+    /// environment variable, which selects it even without this flag).
+    #[arg(long)]
+    pub real: bool,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = project::root();
+    if let Err(e) = std::env::set_current_dir(&root) {
+        eprintln!("error: cannot enter {}: {e}", root.display());
+        return ExitCode::FAILURE;
+    }
+    let outcome = match cli.command {
+        Command::Check(opts) => check::run(&opts),
+        Command::Book { port } => book::serve(port),
+        Command::Regen { steps } => regen::run(&steps),
+        Command::Diffs => diffs::write(),
+        Command::Snippets => snippets::run(),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

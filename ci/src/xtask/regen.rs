@@ -1,0 +1,171 @@
+//! `cargo xtask regen`: runs the rows the book shows and writes
+//! `src/generated/runs/<name>.txt` (the command a learner types, then the runner's
+//! summary), recording in `manifest.toml` what produced each file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use super::steps::{self, Step};
+use super::table::{self, Runner};
+use super::{RunnerOpts, project};
+
+pub const RUNS_DIR: &str = "src/generated/runs";
+pub const MANIFEST: &str = "src/generated/runs/manifest.toml";
+
+const MANIFEST_HEADER: &str = "# Written by `cargo xtask regen`; `cargo xtask check` fails when a \
+shown run no longer\n# matches the sources and arguments that produced it. Do not edit.\n\n";
+
+/// What produced each shown run.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    #[serde(default)]
+    pub run: BTreeMap<String, Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    #[serde(rename = "crate")]
+    pub krate: String,
+    /// The command the file shows.
+    pub command: String,
+    /// SHA-256 over the crate's sources, the helper crate's sources and the command.
+    pub sources: String,
+    /// SHA-256 of the file as written, so a hand edit shows too.
+    pub output: String,
+}
+
+impl Manifest {
+    pub fn load(root: &Path) -> Result<Manifest> {
+        let path = root.join(MANIFEST);
+        match std::fs::read_to_string(&path) {
+            Err(_) => Ok(Manifest::default()),
+            Ok(text) => {
+                toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+            }
+        }
+    }
+
+    pub fn save(&self, root: &Path) -> Result<()> {
+        let text = format!("{MANIFEST_HEADER}{}", toml::to_string_pretty(self)?);
+        std::fs::write(root.join(MANIFEST), text)?;
+        Ok(())
+    }
+}
+
+/// The file a shown row writes, relative to the root.
+pub fn run_file(name: &str) -> PathBuf {
+    Path::new(RUNS_DIR).join(format!("{name}.txt"))
+}
+
+/// The digest a row's shown output must have been made from, as things stand now.
+pub fn sources_digest(root: &Path, step: &Step) -> Result<String> {
+    let crates = project::solution_crates(root)?;
+    let Some(dir) = crates.get(&step.krate) else {
+        bail!(
+            "step `{}`: no crate `{}` under solutions/",
+            step.name,
+            step.krate
+        );
+    };
+    let helper = Path::new(project::HELPER_CRATE);
+    project::digest(root, &[dir, helper], &step.learner_command())
+}
+
+/// The text of a shown run: the command, then what the runner printed.
+pub fn render(step: &Step, summary: &str) -> String {
+    let mut text = format!("$ {}\n{summary}", step.learner_command());
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// `cargo xtask regen [--step name]...`.
+pub fn run(only: &[String]) -> Result<bool> {
+    let root = Path::new(".");
+    let all = steps::load(root)?;
+    for name in only {
+        match all.iter().find(|s| s.name == *name) {
+            None => bail!("no step named `{name}` in {}", steps::STEPS_FILE),
+            Some(step) if !step.show => {
+                bail!("step `{name}` is not shown in the book (no `show = true`)")
+            }
+            Some(_) => {}
+        }
+    }
+    let chosen: Vec<Step> = all
+        .iter()
+        .filter(|s| s.show && (only.is_empty() || only.contains(&s.name)))
+        .cloned()
+        .collect();
+    let runner = Runner::choose(&RunnerOpts::default())?;
+    if !matches!(runner, Runner::Ours) {
+        bail!("regen records our runner's summary; unset MAELSTROM to use it");
+    }
+    println!(
+        "regen: {} shown runs, about {:.0} s",
+        chosen.len(),
+        table::estimate_seconds(&chosen, 1)
+    );
+    if !table::build(&chosen, &runner)? {
+        bail!("the build failed");
+    }
+    std::fs::create_dir_all(RUNS_DIR)?;
+    let mut manifest = Manifest::load(root)?;
+    let mut all_ok = true;
+    // One at a time: the figures a reader sees should come from an unshared machine.
+    for step in &chosen {
+        let row = table::run_row(step, &runner);
+        if !row.passed() {
+            println!(
+                "regen: {} not written: the run does not meet its row",
+                step.name
+            );
+            all_ok = false;
+            continue;
+        }
+        let summary = row
+            .run_dir
+            .as_ref()
+            .and_then(|dir| std::fs::read_to_string(dir.join("summary.txt")).ok())
+            .with_context(|| format!("step `{}`: the run wrote no summary.txt", step.name))?;
+        let text = render(step, &summary);
+        let file = run_file(&step.name);
+        std::fs::write(root.join(&file), &text)?;
+        manifest.run.insert(
+            step.name.clone(),
+            Entry {
+                krate: step.krate.clone(),
+                command: step.learner_command(),
+                sources: sources_digest(root, step)?,
+                output: project::digest_bytes(text.as_bytes()),
+            },
+        );
+        println!("regen: wrote {}", file.display());
+    }
+    if only.is_empty() {
+        prune(root, &all, &mut manifest)?;
+    }
+    manifest.save(root)?;
+    Ok(all_ok)
+}
+
+/// Removes run files and manifest entries of rows no longer shown.
+fn prune(root: &Path, all: &[Step], manifest: &mut Manifest) -> Result<()> {
+    let shown = |name: &str| all.iter().any(|s| s.show && s.name == name);
+    manifest.run.retain(|name, _| shown(name));
+    for file in project::files_under(&root.join(RUNS_DIR))? {
+        if let Some(name) = file.strip_suffix(".txt")
+            && !shown(name)
+        {
+            std::fs::remove_file(root.join(RUNS_DIR).join(&file))?;
+            println!("regen: removed {RUNS_DIR}/{file} (no row shows it)");
+        }
+    }
+    Ok(())
+}
