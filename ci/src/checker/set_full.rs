@@ -282,13 +282,15 @@ fn report(
     ));
     if let Some(q) = verdict.results.get("stable-latencies").cloned() {
         verdict = verdict.explain(format!(
-            "time until a value was in every read (ms): median {}, 95% {}, max {}",
+            "stable latency, from a value being known to every later read containing it \
+             (ms): median {}, 95% {}, max {}",
             q["0.5"], q["0.95"], q["1"]
         ));
     }
     if let Some(j) = worst.first() {
         verdict = verdict.explain(format!(
-            "{} values were stale for a while; the slowest, {}",
+            "{} values were missing from some reads that began after they were known; the \
+             slowest, {}",
             stale.len(),
             explain.stale(j)
         ));
@@ -385,7 +387,8 @@ impl Explainer<'_> {
             return format!("value {}", e.value);
         };
         format!(
-            "value {}, took {} ms to reach every node: it was {}, but {} did not contain it yet",
+            "value {}, was missing for {} ms: it was {}, but {} did not contain it yet \
+             (reads that began later did)",
             e.value,
             j.stable_latency.unwrap_or(0),
             self.known(known),
@@ -579,11 +582,7 @@ mod tests {
             v.results["worst-stale"][0]["last-absent"]["time"],
             1_200_000_000u64
         );
-        assert!(
-            v.explanation
-                .join("\n")
-                .contains("took 200 ms to reach every node")
-        );
+        assert!(v.explanation.join("\n").contains("was missing for 200 ms"));
     }
 
     #[test]
