@@ -124,13 +124,22 @@ pub struct TestOpts {
     #[arg(long = "bin")]
     pub bin: std::path::PathBuf,
 
-    /// Arguments passed on to the node binary.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = false)]
+    /// Arguments passed on to the node binary (every argument that is not an option).
+    #[arg(value_name = "ARGS")]
     pub bin_args: Vec<String>,
 
-    /// How many nodes to run, named n0, n1, ...
-    #[arg(long = "node-count", default_value_t = 5)]
-    pub node_count: usize,
+    /// How many nodes to run, named n0, n1, ... Without it: the --node/--nodes list, or
+    /// n1 … n5.
+    #[arg(long = "node-count")]
+    pub node_count: Option<usize>,
+
+    /// A node name (repeatable); used when --node-count is absent.
+    #[arg(short = 'n', long = "node")]
+    pub node: Vec<String>,
+
+    /// Comma-separated node names; used when --node-count is absent.
+    #[arg(long = "nodes", value_delimiter = ',')]
+    pub nodes: Vec<String>,
 
     /// Seconds of the main phase.
     #[arg(long = "time-limit", default_value_t = 60.0)]
@@ -211,9 +220,21 @@ pub struct TestOpts {
 }
 
 impl TestOpts {
-    /// n0 … n(N-1).
+    /// The nodes, as Maelstrom names them: `n0 … n(N-1)` with `--node-count N`, else
+    /// the `--node`/`--nodes` names, else Jepsen's default `n1 … n5`.
     pub fn node_ids(&self) -> Vec<String> {
-        (0..self.node_count).map(|i| format!("n{i}")).collect()
+        if let Some(n) = self.node_count {
+            return (0..n).map(|i| format!("n{i}")).collect();
+        }
+        let named: Vec<String> = self.node.iter().chain(&self.nodes).cloned().collect();
+        if !named.is_empty() {
+            return named;
+        }
+        (1..=5).map(|i| format!("n{i}")).collect()
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.node_ids().len()
     }
 
     pub fn partitions(&self) -> bool {
@@ -221,16 +242,20 @@ impl TestOpts {
     }
 
     pub fn client_threads(&self) -> usize {
-        self.concurrency.threads(self.node_count)
+        self.concurrency.threads(self.node_count())
     }
 
     /// The node a client process talks to. Process p runs on thread p mod C (a thread
     /// takes a new process number, old + C, after an indeterminate operation), and
     /// thread t is bound to node t mod N for the whole test.
     pub fn node_of_process(&self, process: u64) -> String {
+        let nodes = self.node_ids();
         let threads = self.client_threads().max(1) as u64;
-        let nodes = self.node_count.max(1) as u64;
-        format!("n{}", process % threads % nodes)
+        let thread = (process % threads) as usize;
+        nodes
+            .get(thread % nodes.len().max(1))
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -298,6 +323,25 @@ mod tests {
         assert_eq!(opts.availability, Some(Availability::Total));
         assert!(opts.partitions());
         assert_eq!(opts.node_ids(), ["n0", "n1", "n2"]);
+    }
+
+    #[test]
+    fn nodes_default_to_n1_to_n5_and_args_go_to_the_binary() {
+        let parse = |args: &[&str]| {
+            let base = ["maelstrom", "test", "--bin", "x"];
+            let cli = Cli::try_parse_from(base.iter().chain(args)).unwrap();
+            let Command::Test(opts) = cli.command else {
+                panic!("not test")
+            };
+            opts
+        };
+        assert_eq!(parse(&[]).node_ids(), ["n1", "n2", "n3", "n4", "n5"]);
+        assert_eq!(parse(&["--nodes", "a,b"]).node_ids(), ["a", "b"]);
+        assert_eq!(parse(&["-n", "a", "--node", "b"]).node_ids(), ["a", "b"]);
+        let opts = parse(&["one", "--rate", "3", "\u{2013}-nemesis", "partition"]);
+        assert_eq!(opts.bin_args, ["one", "\u{2013}-nemesis", "partition"]);
+        assert_eq!(opts.rate, 3.0);
+        assert!(!opts.partitions());
     }
 
     #[test]

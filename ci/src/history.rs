@@ -100,6 +100,74 @@ pub fn pairs(history: &[Op]) -> Vec<Pair<'_>> {
     out
 }
 
+/// Appends entries to a history as they happen, from any thread: each gets the next
+/// index and the current time, taken under one lock so times never go backwards.
+#[derive(Debug)]
+pub struct Recorder {
+    clock: std::sync::Arc<crate::clock::Clock>,
+    ops: std::sync::Mutex<Vec<Op>>,
+    completed: std::sync::atomic::AtomicU64,
+    not_ok: std::sync::atomic::AtomicU64,
+}
+
+impl Recorder {
+    pub fn new(clock: std::sync::Arc<crate::clock::Clock>) -> Recorder {
+        Recorder {
+            clock,
+            ops: Default::default(),
+            completed: Default::default(),
+            not_ok: Default::default(),
+        }
+    }
+
+    /// Records one entry.
+    pub fn record(
+        &self,
+        kind: OpType,
+        process: Process,
+        f: &str,
+        value: Value,
+        error: Option<Value>,
+        is_final: bool,
+    ) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if process != Process::Nemesis && kind != OpType::Invoke {
+            self.completed.fetch_add(1, Relaxed);
+            if kind != OpType::Ok {
+                self.not_ok.fetch_add(1, Relaxed);
+            }
+        }
+        let mut ops = self.ops.lock().unwrap_or_else(|p| p.into_inner());
+        let op = Op {
+            index: ops.len(),
+            time: self.clock.history_nanos(),
+            kind,
+            process,
+            f: f.to_string(),
+            value,
+            error,
+            is_final,
+        };
+        ops.push(op);
+    }
+
+    /// Client operations completed so far, and how many of them were not ok.
+    pub fn progress(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.completed.load(Relaxed), self.not_ok.load(Relaxed))
+    }
+
+    /// A copy of the history so far.
+    pub fn snapshot(&self) -> Vec<Op> {
+        self.ops.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The history, leaving this recorder empty.
+    pub fn take(&self) -> Vec<Op> {
+        std::mem::take(&mut *self.ops.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

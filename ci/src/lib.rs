@@ -5,8 +5,14 @@
 
 pub mod checker;
 pub mod cli;
+pub mod client;
+pub mod clock;
 pub mod history;
 pub mod nemesis;
+pub mod net;
+pub mod process;
+pub mod report;
+pub mod run;
 pub mod serve;
 pub mod service;
 pub mod viz;

@@ -366,6 +366,7 @@ fn run_page(store: &Path, dir: &Path) -> Page {
     for (file, caption) in [
         ("latency.svg", "Latency"),
         ("rate.svg", "Throughput"),
+        ("propagation.svg", "Propagation"),
         (
             "messages.svg",
             "Messages (open it alone to hover arrows for whole messages)",

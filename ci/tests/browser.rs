@@ -39,14 +39,39 @@ fn synthetic_run(dir: &Path) {
                             "dest": dest, "body": body}));
         id += 1;
     };
-    let op = |history: &mut Vec<Value>, ms: f64, kind: &str, process: usize, f: &str| {
+    let op = |history: &mut Vec<Value>, ms: f64, kind: &str, process: usize, f: &str, value| {
         history.push(json!({"index": history.len(), "time": (ms * 1e6) as u64,
-                            "type": kind, "process": process, "f": f, "value": null}));
+                            "type": kind, "process": process, "f": f, "value": value}));
+    };
+    // A read sees what was broadcast 40 ms before it, except that values broadcast during
+    // the partition reach every node only 40 ms after it heals.
+    let broadcast_at = |i: usize| 20.0 + i as f64 * 33.0;
+    let seen = |ms: f64| -> Vec<usize> {
+        (0..30)
+            .filter(|&v| v % 3 != 2)
+            .filter(|&v| {
+                let at = broadcast_at(v);
+                let ready = if (cut_from..cut_to).contains(&at) {
+                    cut_to
+                } else {
+                    at
+                };
+                ready + 40.0 <= ms
+            })
+            .collect()
     };
     history.push(json!({"index": 0, "time": 400_000_000u64, "type": "info",
         "process": "nemesis", "f": "start-partition", "value": "one"}));
     for i in 0..30 {
-        let ms = 20.0 + i as f64 * 33.0;
+        // Everyone reads everything at the end.
+        if i == 29 {
+            for n in 0..5 {
+                let ms = 1100.0 + n as f64;
+                op(&mut history, ms, "invoke", n, "read", json!(null));
+                op(&mut history, ms + 0.1, "ok", n, "read", json!(seen(ms)));
+            }
+        }
+        let ms = broadcast_at(i);
         let n = i % 5;
         let client = format!("c{}", n + 5);
         if i % 3 == 2 {
@@ -62,10 +87,17 @@ fn synthetic_run(dir: &Path) {
                 ms + 0.1,
                 &nodes[n],
                 &client,
-                json!({"type": "read_ok", "messages": (0..i).collect::<Vec<_>>(), "in_reply_to": i}),
+                json!({"type": "read_ok", "messages": seen(ms), "in_reply_to": i}),
             );
-            op(&mut history, ms, "invoke", n, "read");
-            op(&mut history, ms + 0.2 + i as f64 / 10.0, "ok", n, "read");
+            op(&mut history, ms, "invoke", n, "read", json!(null));
+            op(
+                &mut history,
+                ms + 0.2 + i as f64 / 10.0,
+                "ok",
+                n,
+                "read",
+                json!(seen(ms)),
+            );
             continue;
         }
         message(
@@ -91,13 +123,14 @@ fn synthetic_run(dir: &Path) {
                 json!({"type": "gossip", "messages": [i]}),
             );
         }
-        op(&mut history, ms, "invoke", n, "broadcast");
+        op(&mut history, ms, "invoke", n, "broadcast", json!(i));
         op(
             &mut history,
             ms + 0.15,
             if i == 7 { "info" } else { "ok" },
             n,
             "broadcast",
+            json!(i),
         );
     }
     history.push(json!({"index": 0, "time": 900_000_000u64, "type": "info",
@@ -195,7 +228,7 @@ fn pictures_render_in_chromium() {
     let _ = fs::remove_dir_all(&run);
     synthetic_run(&run);
     let written = viz::write_all(&run).unwrap();
-    assert_eq!(written.len(), 3, "{written:?}");
+    assert_eq!(written.len(), 4, "{written:?}");
     let shots = workspace().join("store/screenshots");
     for path in written {
         let svg = fs::read_to_string(&path).unwrap();

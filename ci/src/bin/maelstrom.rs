@@ -1,1 +1,34 @@
-fn main() {}
+//! `maelstrom test ...`: the same command line as Maelstrom's, run by our engine.
+
+use ci::cli::{Cli, Command};
+use clap::Parser;
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // Maelstrom exits 254 on bad arguments; help and version are not errors.
+            std::process::exit(if e.use_stderr() { 254 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Test(opts) => {
+            let outcome = ci::run::test(&opts);
+            print!("{}", outcome.summary);
+            std::process::exit(outcome.exit_code);
+        }
+        Command::Viz(opts) => {
+            if let Err(e) = ci::viz::command(&opts) {
+                eprintln!("{e:#}");
+                std::process::exit(1);
+            }
+        }
+        Command::Serve(opts) => {
+            if let Err(e) = ci::serve::run(&opts) {
+                eprintln!("{e:#}");
+                std::process::exit(1);
+            }
+        }
+    }
+}

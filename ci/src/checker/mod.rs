@@ -3,11 +3,24 @@
 //! Each module mirrors one of Maelstrom's checkers and fills `results` with the keys
 //! Maelstrom prints, so `results.json` reads like Maelstrom's `results.edn`.
 
+pub mod availability;
+pub mod echo;
+pub mod exceptions;
 pub mod g_counter;
+pub mod latencies;
+pub mod net;
+pub mod protocol;
 pub mod set_full;
+pub mod stats;
+pub mod unique_ids;
 
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
+
+use crate::cli::TestOpts;
+use crate::history::Op;
+use crate::net::journal::NetStats;
+use crate::workload::Workload;
 
 /// Maelstrom's three-valued `valid?`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +125,56 @@ pub fn quantiles(samples: &mut [u64]) -> Option<Map<String, Value>> {
         map.insert(name.into(), quantile(samples, p)?.into());
     }
     Some(map)
+}
+
+/// Every checker's verdict on one run, composed as Maelstrom's `checker/compose` does.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The worst of the parts.
+    pub valid: Validity,
+    /// `(results key, verdict)`, in the order the summary shows them.
+    pub parts: Vec<(&'static str, Verdict)>,
+}
+
+impl Analysis {
+    /// The results map: one key per checker, and `valid?`.
+    pub fn results(&self) -> Map<String, Value> {
+        let mut results: Map<String, Value> = self
+            .parts
+            .iter()
+            .map(|(key, v)| (key.to_string(), Value::Object(v.results.clone())))
+            .collect();
+        results.insert(
+            "valid?".into(),
+            serde_json::to_value(self.valid).unwrap_or(Value::Null),
+        );
+        results
+    }
+}
+
+/// Runs the workload's checker and the common ones over a finished run.
+pub fn analyze(
+    workload: &dyn Workload,
+    opts: &TestOpts,
+    history: &[Op],
+    net_stats: &NetStats,
+    observed: &protocol::Observed,
+) -> Analysis {
+    let parts = vec![
+        ("workload", workload.check(history, opts)),
+        ("stats", stats::check(history, workload.stats_exempt())),
+        (
+            "availability",
+            availability::check(history, opts.availability),
+        ),
+        ("exceptions", exceptions::check(history)),
+        ("protocol", protocol::check(observed, history)),
+        ("net", net::check(net_stats, history)),
+    ];
+    let valid = parts
+        .iter()
+        .fold(Validity::Valid, |acc, (_, v)| acc.and(v.valid));
+    Analysis { valid, parts }
 }
 
 #[cfg(test)]

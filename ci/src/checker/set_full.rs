@@ -30,7 +30,7 @@ struct Element<'a> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
+pub enum Outcome {
     Stable,
     Lost,
     NeverRead,
@@ -110,9 +110,9 @@ fn order(a: &Value, b: &Value) -> Ordering {
     }
 }
 
-/// Runs set-full over `history`, where `add_f` names the operation that adds an
-/// element (`broadcast`, `add`) and `read` returns every element present.
-pub fn check(history: &[Op], add_f: &str, opts: &TestOpts) -> Verdict {
+/// Follows every element added by `add_f` through the reads of `history`; also returns, for
+/// elements some read listed more than once, the most times one read listed it.
+fn follow<'a>(history: &'a [Op], add_f: &str) -> (Vec<Element<'a>>, BTreeMap<String, usize>) {
     let mut elements: Vec<Element<'_>> = Vec::new();
     // Element JSON text → position in `elements`.
     let mut position: HashMap<String, usize> = HashMap::new();
@@ -164,10 +164,44 @@ pub fn check(history: &[Op], add_f: &str, opts: &TestOpts) -> Verdict {
             }
         }
     }
+    (elements, duplicated)
+}
 
+/// Runs set-full over `history`, where `add_f` names the operation that adds an
+/// element (`broadcast`, `add`) and `read` returns every element present.
+pub fn check(history: &[Op], add_f: &str, opts: &TestOpts) -> Verdict {
+    let (mut elements, duplicated) = follow(history, add_f);
     elements.sort_by(|a, b| order(&a.value, &b.value));
     let judged: Vec<Judged<'_, '_>> = elements.iter().map(Element::judge).collect();
     report(&judged, duplicated, add_f, opts)
+}
+
+/// How one added element fared, for pictures of propagation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fate {
+    pub value: Value,
+    /// When it was known to exist (ns): the add's `ok`, or the first read showing it.
+    pub known: u64,
+    pub outcome: Outcome,
+    /// Stable: ms until every read that began later contained it. Lost: ms it was seen.
+    pub latency_ms: u64,
+}
+
+/// The fate of every element that was known to exist, in the order they were added.
+pub fn fates(history: &[Op], add_f: &str) -> Vec<Fate> {
+    let (elements, _) = follow(history, add_f);
+    elements
+        .iter()
+        .filter_map(|e| {
+            let j = e.judge();
+            Some(Fate {
+                value: e.value.clone(),
+                known: e.known?.time,
+                outcome: j.outcome,
+                latency_ms: j.stable_latency.or(j.lost_latency).unwrap_or(0),
+            })
+        })
+        .collect()
 }
 
 fn report(
@@ -497,6 +531,29 @@ mod tests {
             v.explanation
                 .join("\n")
                 .contains("no read ever contained it")
+        );
+    }
+
+    #[test]
+    fn fates_give_each_known_value_its_latency() {
+        let h = History::default()
+            .broadcast(1000, 0, 3)
+            .broadcast(1100, 1, 4)
+            .read(1200, 1201, 1, json!([4]))
+            .read(1500, 1501, 1, json!([3]))
+            .final_read(5000, 2, json!([3]))
+            .0
+            .clone();
+        let fates = fates(&h, "broadcast");
+        assert_eq!(fates.len(), 2);
+        assert_eq!(fates[0].value, json!(3));
+        assert_eq!(fates[0].known, 1_000_000_000);
+        assert_eq!(fates[0].outcome, Outcome::Stable);
+        assert_eq!(fates[0].latency_ms, 200);
+        assert_eq!(fates[1].outcome, Outcome::Lost);
+        assert_eq!(
+            fates[1].latency_ms, 100,
+            "seen from 1.1 s to the read begun at 1.2 s"
         );
     }
 

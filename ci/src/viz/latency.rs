@@ -55,10 +55,6 @@ pub fn svg(run: &Run, window: &Window) -> String {
     };
 
     let mut svg = Svg::new(plot::WIDTH, Panel::page_height(fs.len()), &plot::style());
-    let counts: Vec<(OpType, usize)> = plot::COMPLETIONS
-        .iter()
-        .map(|(k, _)| (*k, points.iter().filter(|p| p.kind == *k).count()))
-        .collect();
     plot::header(
         &mut svg,
         &format!("Operation latency · {}", run.title),
@@ -67,7 +63,7 @@ pub fn svg(run: &Run, window: &Window) -> String {
              (ms, log scale) · {}",
             window.describe()
         ),
-        &counts,
+        &plot::completion_legend(points.iter().map(|p| p.kind)),
         !run.partitions.is_empty(),
     );
     let stride = points.len().div_ceil(MAX_POINTS).max(1);

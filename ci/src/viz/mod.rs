@@ -2,7 +2,8 @@
 //!
 //! - `messages.svg`: a message-sequence (Lamport) diagram from `messages.jsonl`;
 //! - `latency.svg`: the latency of every completed operation, over time;
-//! - `rate.svg`: completed operations per second, over time.
+//! - `rate.svg`: completed operations per second, over time;
+//! - `propagation.svg` (broadcast runs): how long each value took to reach every read.
 //!
 //! Partitions (the nemesis entries of `history.jsonl`) are shaded in all three. Each picture
 //! is a standalone SVG file that any browser opens; nothing here needs a plotting library.
@@ -10,6 +11,7 @@
 pub mod latency;
 pub mod messages;
 mod plot;
+pub mod propagation;
 pub mod rate;
 pub mod screenshot;
 mod svg;
@@ -134,6 +136,9 @@ pub fn write_with(run_dir: &Path, opts: &Options) -> Result<Vec<PathBuf>> {
     if run.history_found {
         put("latency", latency::svg(&run, &opts.window))?;
         put("rate", rate::svg(&run, &opts.window))?;
+        if propagation::applies(&run) {
+            put("propagation", propagation::svg(&run, &opts.window))?;
+        }
     }
     Ok(written)
 }

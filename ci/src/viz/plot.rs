@@ -226,34 +226,33 @@ pub const COMPLETIONS: [(OpType, &str); 3] = [
     (OpType::Fail, "fail"),
 ];
 
-/// Title, a line of explanation, and a legend of completion types with their counts.
-pub fn header(
-    svg: &mut Svg,
-    title: &str,
-    what: &str,
-    counts: &[(OpType, usize)],
-    partitions: bool,
-) {
+/// A legend of completion types with how many of each `kinds` holds.
+pub fn completion_legend(kinds: impl Iterator<Item = OpType>) -> Vec<(&'static str, String)> {
+    let kinds: Vec<OpType> = kinds.collect();
+    COMPLETIONS
+        .iter()
+        .map(|(kind, name)| {
+            let n = kinds.iter().filter(|k| *k == kind).count();
+            (colour(*kind), format!("{name}: {n}"))
+        })
+        .collect()
+}
+
+/// Title, a line of explanation, and a legend of dot colours (plus partitions, if any).
+pub fn header(svg: &mut Svg, title: &str, what: &str, legend: &[(&str, String)], partitions: bool) {
     svg.text(LEFT, 30.0, r#"class="title""#, title);
     svg.text(LEFT, 52.0, r#"class="muted""#, what);
     let mut x = LEFT;
     let y = 76.0;
-    for (kind, name) in COMPLETIONS {
-        let n = counts
-            .iter()
-            .filter(|(k, _)| *k == kind)
-            .map(|(_, n)| n)
-            .sum::<usize>();
+    for (colour, text) in legend {
         let _ = writeln!(
             svg,
-            r#"<circle cx="{}" cy="{}" r="5" fill="{}"/>"#,
+            r#"<circle cx="{}" cy="{}" r="5" fill="{colour}"/>"#,
             num(x + 5.0),
             num(y - 4.0),
-            colour(kind)
         );
-        let text = format!("{name}: {n}");
-        svg.text(x + 15.0, y, "", &text);
-        x += 40.0 + 6.5 * text.len() as f64;
+        svg.text(x + 15.0, y, "", text);
+        x += 40.0 + 6.5 * text.chars().count() as f64;
     }
     if partitions {
         svg.rect(x, y - 11.0, 26.0, 13.0, r#"class="partition""#);

@@ -52,10 +52,6 @@ pub fn svg(run: &Run, window: &Window) -> String {
     let max = (peak / nice_step(peak.max(1.0), 5)).ceil() * nice_step(peak.max(1.0), 5);
 
     let mut svg = Svg::new(plot::WIDTH, Panel::page_height(fs.len()), &plot::style());
-    let totals: Vec<(OpType, usize)> = plot::COMPLETIONS
-        .iter()
-        .map(|(k, _)| (*k, completions.iter().filter(|c| c.1 == *k).count()))
-        .collect();
     plot::header(
         &mut svg,
         &format!("Throughput · {}", run.title),
@@ -64,7 +60,7 @@ pub fn svg(run: &Run, window: &Window) -> String {
             bucket,
             window.describe()
         ),
-        &totals,
+        &plot::completion_legend(completions.iter().map(|c| c.1)),
         !run.partitions.is_empty(),
     );
     if fs.is_empty() {

@@ -1,15 +1,17 @@
 //! A client for Maelstrom's key-value services: `seq-kv`, `lin-kv` and `lww-kv`.
 //!
 //! Each call is one [`Node::rpc`], so it blocks the calling thread until the service
-//! answers or the timeout passes.
+//! answers or the timeout passes. [`Kv::in_memory`] is a stand-in for unit tests.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::message::ErrorCode;
+use crate::message::{ErrorBody, ErrorCode};
 use crate::node::{Node, RpcError};
 
 /// How long a call waits before it gives up.
@@ -18,8 +20,17 @@ const TIMEOUT: Duration = Duration::from_secs(1);
 /// One of the key-value services, reached through a node.
 #[derive(Debug, Clone)]
 pub struct Kv {
-    node: Node,
-    service: &'static str,
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Service {
+        node: Node,
+        service: &'static str,
+    },
+    /// Keys as JSON text, so any JSON key works. Clones share the map.
+    Memory(Arc<Mutex<HashMap<String, Value>>>),
 }
 
 #[derive(Serialize)]
@@ -54,25 +65,33 @@ enum Reply {
 impl Kv {
     /// The sequentially consistent store: reads may be stale, but never go backwards.
     pub fn seq(node: &Node) -> Kv {
-        Kv {
-            node: node.clone(),
-            service: "seq-kv",
-        }
+        Kv::service(node, "seq-kv")
     }
 
     /// The linearizable store: every operation sees every one that finished before it.
     pub fn lin(node: &Node) -> Kv {
-        Kv {
-            node: node.clone(),
-            service: "lin-kv",
-        }
+        Kv::service(node, "lin-kv")
     }
 
     /// The last-write-wins store, deliberately weak.
     pub fn lww(node: &Node) -> Kv {
+        Kv::service(node, "lww-kv")
+    }
+
+    /// A store inside this process, linearizable, shared by every clone: lets unit
+    /// tests run node logic that uses a store without a network.
+    pub fn in_memory() -> Kv {
         Kv {
-            node: node.clone(),
-            service: "lww-kv",
+            backend: Backend::Memory(Arc::default()),
+        }
+    }
+
+    fn service(node: &Node, service: &'static str) -> Kv {
+        Kv {
+            backend: Backend::Service {
+                node: node.clone(),
+                service,
+            },
         }
     }
 
@@ -125,7 +144,50 @@ impl Kv {
     // ANCHOR_END: cas
 
     fn call(&self, request: Request<'_>) -> Result<Reply, RpcError> {
-        self.node.rpc(self.service, request, TIMEOUT)
+        match &self.backend {
+            Backend::Service { node, service } => node.rpc(service, request, TIMEOUT),
+            Backend::Memory(map) => {
+                let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+                apply(&mut map, request)
+            }
+        }
+    }
+}
+
+/// What the services do with one request, for [`Kv::in_memory`].
+fn apply(map: &mut HashMap<String, Value>, request: Request<'_>) -> Result<Reply, RpcError> {
+    let error = |code, text: &str| {
+        let text = text.to_string();
+        Err(RpcError::Remote(ErrorBody { code, text }))
+    };
+    match request {
+        Request::Read { key } => match map.get(&key.to_string()) {
+            Some(value) => Ok(Reply::ReadOk {
+                value: value.clone(),
+            }),
+            None => error(ErrorCode::KEY_DOES_NOT_EXIST, "key does not exist"),
+        },
+        Request::Write { key, value } => {
+            map.insert(key.to_string(), value.clone());
+            Ok(Reply::WriteOk)
+        }
+        Request::Cas {
+            key,
+            from,
+            to,
+            create_if_not_exists,
+        } => match map.get(&key.to_string()) {
+            Some(current) if current != from => {
+                error(ErrorCode::PRECONDITION_FAILED, "current value differs")
+            }
+            None if !create_if_not_exists => {
+                error(ErrorCode::KEY_DOES_NOT_EXIST, "key does not exist")
+            }
+            _ => {
+                map.insert(key.to_string(), to.clone());
+                Ok(Reply::CasOk)
+            }
+        },
     }
 }
 
@@ -176,5 +238,20 @@ mod tests {
         assert_eq!(req, expected);
         let err = call.join().unwrap().unwrap_err();
         assert_eq!(err.code(), Some(ErrorCode::PRECONDITION_FAILED));
+    }
+
+    #[test]
+    fn in_memory_store_behaves_like_lin_kv() {
+        let kv = Kv::in_memory();
+        assert_eq!(kv.read::<u64>("x"), Ok(None));
+        let err = kv.cas("x", 1, 2, false).unwrap_err();
+        assert_eq!(err.code(), Some(ErrorCode::KEY_DOES_NOT_EXIST));
+        kv.cas("x", 1, 2, true).unwrap();
+        let err = kv.cas("x", 1, 3, true).unwrap_err();
+        assert_eq!(err.code(), Some(ErrorCode::PRECONDITION_FAILED));
+        kv.clone().write("x", 5).unwrap();
+        assert_eq!(kv.read::<u64>("x"), Ok(Some(5)));
+        kv.write(["a", "b"], vec![1, 2]).unwrap();
+        assert_eq!(kv.read::<Vec<u64>>(["a", "b"]), Ok(Some(vec![1, 2])));
     }
 }

@@ -1,0 +1,95 @@
+//! Protocol problems the runner saw while the nodes ran (an extension; Maelstrom stops
+//! reading a node's stdout after a bad line and logs an error). Lines that are not
+//! messages, messages to nobody, and output left without its trailing newline make the
+//! run invalid; client timeouts are explained.
+
+use serde_json::json;
+
+use super::{Validity, Verdict};
+use crate::history::Op;
+use crate::process::{Violation, shorten};
+
+/// What the run observed about the nodes' output.
+#[derive(Debug, Default)]
+pub struct Observed {
+    pub violations: u64,
+    pub examples: Vec<Violation>,
+    /// `(node, text)` for output that never got its newline.
+    pub unterminated: Vec<(String, String)>,
+}
+
+pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
+    let valid = observed.violations == 0 && observed.unterminated.is_empty();
+    let mut verdict = Verdict::new(Validity::from_bool(valid))
+        .with("violation-count", observed.violations)
+        .with("violations", &observed.examples)
+        .with(
+            "unterminated",
+            observed
+                .unterminated
+                .iter()
+                .map(|(node, text)| json!({"node": node, "text": text}))
+                .collect::<Vec<_>>(),
+        );
+    if let Some(first) = observed.examples.first() {
+        verdict = verdict.explain(format!(
+            "{} lines on the nodes' stdout were not messages that could be sent.",
+            observed.violations
+        ));
+        verdict = verdict.explain(first.describe());
+    }
+    for (node, text) in &observed.unterminated {
+        verdict = verdict.explain(format!(
+            "{node} printed {} with no newline after it, so it was never read as a message \
+             (see the book: Troubleshooting › A reply without a trailing newline)",
+            shorten(text, 120)
+        ));
+    }
+    let timeouts = history
+        .iter()
+        .filter(|op| op.is_client() && op.error.as_ref().is_some_and(|e| e == "net-timeout"))
+        .count();
+    if timeouts > 0 {
+        verdict = verdict.explain(format!(
+            "{timeouts} requests got no reply within 5 s (see the book: Troubleshooting › \
+             A node that blocks its stdin reader)"
+        ));
+    }
+    verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{OpType, Process};
+    use serde_json::Value;
+
+    #[test]
+    fn violations_and_lost_newlines_invalidate_timeouts_explain() {
+        let clean = check(&Observed::default(), &[]);
+        assert_eq!(clean.valid, Validity::Valid);
+        assert!(clean.explanation.is_empty());
+
+        let unterminated = Observed {
+            unterminated: vec![("n0".into(), "{\"src\":\"n0\"".into())],
+            ..Observed::default()
+        };
+        let v = check(&unterminated, &[]);
+        assert_eq!(v.valid, Validity::Invalid);
+        assert!(v.explanation[0].contains("A reply without a trailing newline"));
+
+        let timeout = Op {
+            index: 0,
+            time: 0,
+            kind: OpType::Info,
+            process: Process::Client(0),
+            f: "echo".into(),
+            value: Value::Null,
+            error: Some("net-timeout".into()),
+            is_final: false,
+        };
+        let v = check(&Observed::default(), &[timeout]);
+        assert_eq!(v.valid, Validity::Valid);
+        assert!(v.explanation[0].starts_with("1 requests got no reply"));
+    }
+}

@@ -1,0 +1,332 @@
+//! The end of the data flow: the store directory, the progress line, and the summary
+//! with Maelstrom's final line.
+
+use std::fs;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Map, Value, json};
+
+use crate::checker::protocol::Observed;
+use crate::checker::{Analysis, Validity, latencies};
+use crate::cli::{Availability, TestOpts};
+use crate::history::{Op, Recorder};
+use crate::net::journal::NetStats;
+use crate::run::{Failure, Outcome};
+
+/// Jepsen's final lines (`jepsen/src/jepsen/cli.clj`), printed verbatim.
+pub const VALID_LINE: &str = "Everything looks good! ヽ(‘ー`)ノ";
+pub const INVALID_LINE: &str = "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻";
+pub const UNKNOWN_LINE: &str = "Errors occurred during analysis, but no anomalies found. ಠ~ಠ";
+
+/// One run's directory: `store/<workload>/<YYYYmmddTHHMMSS.mmm>/`.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    /// Creates the run's directory with its `node-logs/`, and points `store/latest` and
+    /// `store/<workload>/latest` at it.
+    pub fn create(root: &Path, workload: &str) -> io::Result<Store> {
+        let parent = root.join(workload);
+        fs::create_dir_all(&parent)?;
+        let stamp = chrono::Local::now().format("%Y%m%dT%H%M%S%.3f").to_string();
+        // Two runs in the same millisecond (parallel tests) get a suffix.
+        let mut name = stamp.clone();
+        let mut n = 1;
+        let dir = loop {
+            let dir = parent.join(&name);
+            match fs::create_dir(&dir) {
+                Ok(()) => break dir,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    name = format!("{stamp}-{n}");
+                    n += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        fs::create_dir(dir.join("node-logs"))?;
+        relink(&parent.join("latest"), Path::new(&name));
+        relink(&root.join("latest"), &Path::new(workload).join(&name));
+        Ok(Store { dir })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.dir.join(file)
+    }
+
+    pub fn node_logs(&self) -> PathBuf {
+        self.dir.join("node-logs")
+    }
+
+    fn write(&self, file: &str, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) {
+        let path = self.path(file);
+        let written = fs::File::create(&path).and_then(|f| {
+            let mut out = BufWriter::new(f);
+            write(&mut out)?;
+            out.flush()
+        });
+        if let Err(e) = written {
+            eprintln!("cannot write {}: {e}", path.display());
+        }
+    }
+}
+
+/// Replaces the symlink `link` with one to `target` (relative). Best effort: a store on
+/// a file system without symlinks still works.
+fn relink(link: &Path, target: &Path) {
+    let _ = fs::remove_file(link);
+    #[cfg(unix)]
+    let _ = std::os::unix::fs::symlink(target, link);
+}
+
+/// The progress line while a run goes on: elapsed time, operations, errors. Only on a
+/// terminal, and not with `--no-progress`.
+pub struct Progress {
+    bar: ProgressBar,
+    ticker: Option<std::thread::JoinHandle<()>>,
+    stop: crossbeam_channel::Sender<()>,
+}
+
+impl Progress {
+    pub fn start(opts: &TestOpts, history: Arc<Recorder>) -> Option<Progress> {
+        if opts.no_progress || !io::stderr().is_terminal() {
+            return None;
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg}").ok()?);
+        let limit = opts.time_limit;
+        let (stop, stopped) = crossbeam_channel::bounded::<()>(0);
+        let ticking = bar.clone();
+        let ticker = std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            loop {
+                let (done, errors) = history.progress();
+                let elapsed = started.elapsed().as_secs_f64();
+                ticking.set_message(format!(
+                    "{elapsed:.0}/{limit:.0} s  {done} ops  {errors} not ok"
+                ));
+                ticking.tick();
+                // Stops when `Progress::finish` drops the sender.
+                if let Err(crossbeam_channel::RecvTimeoutError::Disconnected) =
+                    stopped.recv_timeout(Duration::from_millis(200))
+                {
+                    return;
+                }
+            }
+        });
+        Some(Progress {
+            bar,
+            ticker: Some(ticker),
+            stop,
+        })
+    }
+
+    /// A line above the progress line.
+    pub fn note(&self, line: &str) {
+        self.bar.println(line);
+    }
+
+    pub fn finish(mut self) {
+        drop(self.stop);
+        if let Some(t) = self.ticker.take() {
+            let _ = t.join();
+        }
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Everything the report is made from.
+#[derive(Debug)]
+pub struct RunFacts<'a> {
+    pub opts: &'a TestOpts,
+    pub seed: u64,
+    pub nodes: &'a [String],
+    pub history: &'a [Op],
+    pub stats: &'a NetStats,
+    pub failure: Option<&'a Failure>,
+    pub analysis: Option<&'a Analysis>,
+    pub observed: &'a Observed,
+}
+
+/// Writes every file of the run and returns the outcome with its summary.
+pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
+    let valid = match (run.failure, run.analysis) {
+        (None, Some(analysis)) => analysis.valid,
+        _ => Validity::Invalid,
+    };
+    let exit_code = match (run.failure, valid) {
+        (Some(_), _) => 255,
+        (None, Validity::Valid) => 0,
+        (None, Validity::Invalid) => 1,
+        (None, Validity::Unknown) => 2,
+    };
+    let results = results(run, valid);
+    let summary = summary(store, run, valid);
+
+    store.write("history.jsonl", |out| {
+        for op in run.history {
+            serde_json::to_writer(&mut *out, op)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    });
+    store.write("results.json", |out| {
+        serde_json::to_writer_pretty(&mut *out, &results)?;
+        out.write_all(b"\n")
+    });
+    store.write("summary.txt", |out| out.write_all(summary.as_bytes()));
+
+    Outcome {
+        valid,
+        exit_code,
+        results,
+        summary,
+        store: Some(store.dir().to_path_buf()),
+        failure: run.failure.cloned(),
+        seed: run.seed,
+    }
+}
+
+fn results(run: &RunFacts<'_>, valid: Validity) -> Map<String, Value> {
+    let mut results = run.analysis.map(Analysis::results).unwrap_or_default();
+    results.insert(
+        "valid?".into(),
+        serde_json::to_value(valid).unwrap_or_default(),
+    );
+    results.insert("workload-name".into(), json!(run.opts.workload.as_str()));
+    results.insert("seed".into(), json!(run.seed));
+    results.insert("opts".into(), opts_json(run.opts, run.nodes));
+    if let Some(q) = latencies::op_latencies(run.history) {
+        results.insert("op-latencies".into(), Value::Object(q));
+    }
+    if let Some(failure) = run.failure {
+        results.insert(
+            "error".into(),
+            json!({"kind": format!("{:?}", failure.kind).to_lowercase(),
+                   "message": failure.message}),
+        );
+    }
+    results
+}
+
+/// The options the run used, for replaying it.
+fn opts_json(opts: &TestOpts, nodes: &[String]) -> Value {
+    json!({
+        "workload": opts.workload.as_str(),
+        "bin": opts.bin,
+        "args": opts.bin_args,
+        "nodes": nodes,
+        "time-limit": opts.time_limit,
+        "rate": opts.rate,
+        "concurrency": opts.client_threads(),
+        "latency": opts.latency,
+        "latency-dist": format!("{:?}", opts.latency_dist).to_lowercase(),
+        "nemesis": opts.nemesis,
+        "nemesis-interval": opts.nemesis_interval,
+        "availability": match opts.availability {
+            None => Value::Null,
+            Some(Availability::Total) => json!("total"),
+            Some(Availability::AtLeast(a)) => json!(a),
+        },
+        "topology": format!("{:?}", opts.topology).to_lowercase(),
+        "consistency-models": opts.consistency_models,
+        "max-txn-length": opts.max_txn_length,
+        "max-writes-per-key": opts.max_writes_per_key,
+        "key-count": opts.key_count,
+    })
+}
+
+/// The summary: what ran, how operations went, each checker's verdict and why, where
+/// the files are, then Maelstrom's final line.
+fn summary(store: &Store, run: &RunFacts<'_>, valid: Validity) -> String {
+    let mut s = String::new();
+    let opts = run.opts;
+    let mut line = |text: String| {
+        s.push_str(&text);
+        s.push('\n');
+    };
+    let nodes = match run.nodes.len() {
+        1 => "1 node".to_string(),
+        n => format!("{n} nodes"),
+    };
+    let threads = match opts.client_threads() {
+        1 => "1 client thread".to_string(),
+        n => format!("{n} client threads"),
+    };
+    let mut setup = format!(
+        "{}: {nodes}, {threads}, {} s at {} ops/s",
+        opts.workload.as_str(),
+        opts.time_limit,
+        opts.rate
+    );
+    if opts.latency > 0.0 {
+        setup.push_str(&format!(", latency {} ms", opts.latency));
+    }
+    if opts.partitions() {
+        setup.push_str(", partitions");
+    }
+    line(format!("{setup}, seed {}", run.seed));
+
+    if let Some(failure) = run.failure {
+        line(String::new());
+        line(failure.message.clone());
+    }
+    let (all, _) = crate::checker::stats::counts(run.history);
+    line(format!(
+        "Operations: {} ({} ok, {} failed, {} indeterminate)",
+        all.count, all.ok, all.fail, all.info
+    ));
+    if let Some(q) = latencies::op_latencies(run.history) {
+        let ms = |k: &str| q.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+        line(format!(
+            "Latency of ok operations (ms): median {:.2}, 95% {:.2}, 99% {:.2}, max {:.2}",
+            ms("0.5"),
+            ms("0.95"),
+            ms("0.99"),
+            ms("1")
+        ));
+    }
+    let ops = crate::checker::net::op_count(run.history);
+    if ops > 0 {
+        let per_op = |msgs: u64| msgs as f64 / ops as f64;
+        line(format!(
+            "Messages: {} ({} between servers); per operation {:.2} all, {:.2} servers",
+            run.stats.all.msg_count,
+            run.stats.servers.msg_count,
+            per_op(run.stats.all.msg_count),
+            per_op(run.stats.servers.msg_count)
+        ));
+    }
+    if let Some(analysis) = run.analysis {
+        line("Checks:".into());
+        for (name, verdict) in &analysis.parts {
+            let word = match verdict.valid {
+                Validity::Valid => "valid",
+                Validity::Invalid => "INVALID",
+                Validity::Unknown => "unknown",
+            };
+            line(format!("  {name:<14}{word}"));
+            for why in &verdict.explanation {
+                line(format!("    {why}"));
+            }
+        }
+    }
+    line(format!("Results: {}", store.dir().display()));
+    line(String::new());
+    line(match (run.failure, valid) {
+        (Some(_), _) => "The test could not run to the end: see above.".to_string(),
+        (None, Validity::Valid) => VALID_LINE.to_string(),
+        (None, Validity::Invalid) => INVALID_LINE.to_string(),
+        (None, Validity::Unknown) => UNKNOWN_LINE.to_string(),
+    });
+    s
+}

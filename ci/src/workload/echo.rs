@@ -1,0 +1,72 @@
+//! The echo workload (Maelstrom's `src/maelstrom/workload/echo.clj`): clients send
+//! `{"type":"echo","echo":S}` and expect `{"type":"echo_ok","echo":S}` back.
+
+use rand::Rng;
+use rand::rngs::StdRng;
+use serde_json::{Value, json};
+
+use super::schema::{Field, check_reply};
+use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload};
+use crate::checker::{self, Verdict};
+use crate::cli::TestOpts;
+use crate::history::Op;
+
+#[derive(Debug)]
+pub struct Echo;
+
+impl Workload for Echo {
+    fn name(&self) -> &'static str {
+        "echo"
+    }
+
+    fn reusable_client(&self) -> bool {
+        false
+    }
+
+    fn new_client(&self) -> Box<dyn Client> {
+        Box::new(EchoClient)
+    }
+
+    fn generator(&self, _opts: &TestOpts) -> Box<dyn Generator> {
+        Box::new(Payloads)
+    }
+
+    fn check(&self, history: &[Op], _opts: &TestOpts) -> Verdict {
+        checker::echo::check(history)
+    }
+}
+
+/// `"Please echo <n>"`, n uniform in 0…127, forever.
+struct Payloads;
+
+impl Generator for Payloads {
+    fn next_op(&mut self, rng: &mut StdRng) -> Option<Invocation> {
+        let n: u32 = rng.random_range(0..128);
+        Some(Invocation::new("echo", json!(format!("Please echo {n}"))))
+    }
+}
+
+struct EchoClient;
+
+impl Client for EchoClient {
+    /// An ok completion's value is the whole reply body, as in Maelstrom; the checker
+    /// compares its `echo` with the request.
+    fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
+        let reply = rpc
+            .call(json!({"type": "echo", "echo": op.value}))
+            .and_then(|body| {
+                check_reply(&body, "echo_ok", &[("echo", Field::Any)])
+                    .map_err(RpcFailure::Malformed)?;
+                Ok(body)
+            });
+        match reply {
+            Ok(body) => Completion::ok(body),
+            Err(failure) => Completion::from_failure(op.value.clone(), &failure, false),
+        }
+    }
+}
+
+/// The payload an ok completion carries.
+pub fn echoed(completion_value: &Value) -> Option<&Value> {
+    completion_value.get("echo")
+}

@@ -1,0 +1,62 @@
+//! The unique-ids workload (Maelstrom's `src/maelstrom/workload/unique_ids.clj`):
+//! clients send `{"type":"generate"}` and expect `{"type":"generate_ok","id":<any>}`.
+
+use rand::rngs::StdRng;
+use serde_json::json;
+
+use super::schema::{Field, check_reply};
+use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload};
+use crate::checker::{self, Verdict};
+use crate::cli::TestOpts;
+use crate::history::Op;
+
+#[derive(Debug)]
+pub struct UniqueIds;
+
+impl Workload for UniqueIds {
+    fn name(&self) -> &'static str {
+        "unique-ids"
+    }
+
+    /// Maelstrom's unique-ids client is reusable: it keeps its `cN` after a timeout.
+    fn reusable_client(&self) -> bool {
+        true
+    }
+
+    fn new_client(&self) -> Box<dyn Client> {
+        Box::new(GenerateClient)
+    }
+
+    fn generator(&self, _opts: &TestOpts) -> Box<dyn Generator> {
+        Box::new(Generates)
+    }
+
+    fn check(&self, history: &[Op], _opts: &TestOpts) -> Verdict {
+        checker::unique_ids::check(history)
+    }
+}
+
+struct Generates;
+
+impl Generator for Generates {
+    fn next_op(&mut self, _rng: &mut StdRng) -> Option<Invocation> {
+        Some(Invocation::new("generate", serde_json::Value::Null))
+    }
+}
+
+struct GenerateClient;
+
+impl Client for GenerateClient {
+    /// An ok completion's value is the id the node generated.
+    fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
+        let reply = rpc.call(json!({"type": "generate"})).and_then(|body| {
+            check_reply(&body, "generate_ok", &[("id", Field::Any)])
+                .map_err(RpcFailure::Malformed)?;
+            Ok(body["id"].clone())
+        });
+        match reply {
+            Ok(id) => Completion::ok(id),
+            Err(failure) => Completion::from_failure(op.value.clone(), &failure, false),
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Shared by the integration tests: building the test nodes and running the engine.
+
+#![allow(dead_code)] // Each test file uses its own part.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use ci::cli::{Cli, Command as Sub};
+use ci::run::Outcome;
+use clap::Parser;
+
+/// The target directory the tests were built in.
+fn target_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target/tmp has a parent")
+        .to_path_buf()
+}
+
+/// Path of a test node binary, built once per test process.
+pub fn node(name: &str) -> String {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "test-nodes", "--target-dir"])
+            .arg(target_dir())
+            .status()
+            .expect("running cargo build");
+        assert!(status.success(), "cargo build -p test-nodes failed");
+    });
+    target_dir().join("debug").join(name).display().to_string()
+}
+
+/// A script in `ci/tests/nodes/`.
+pub fn script(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/nodes")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Runs `maelstrom test` with these arguments (plus a private store and no progress
+/// line) as a library call.
+pub fn run(bin: &str, args: &[&str]) -> Outcome {
+    let store = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("store");
+    let mut argv = vec![
+        "maelstrom",
+        "test",
+        "--bin",
+        bin,
+        "--no-progress",
+        "--store",
+    ];
+    let store = store.display().to_string();
+    argv.push(&store);
+    argv.extend_from_slice(args);
+    let cli = Cli::try_parse_from(&argv).expect("valid arguments");
+    let Sub::Test(opts) = cli.command else {
+        panic!("not a test command")
+    };
+    ci::run::test(&opts)
+}
+
+/// The explanation lines of one checker in the results' summary.
+pub fn verdict_of<'a>(outcome: &'a Outcome, key: &str) -> &'a serde_json::Value {
+    &outcome.results[key]["valid?"]
+}

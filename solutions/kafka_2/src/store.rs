@@ -1,0 +1,142 @@
+//! The logs and committed offsets, kept in `lin-kv` so that every node sees the same.
+//!
+//! The same four operations as the single node's `Logs`, but each one is now a
+//! conversation with the store, and can fail.
+
+use std::collections::BTreeMap;
+
+use maelstrom::kv::Kv;
+use maelstrom::{ErrorCode, RpcError};
+
+// ANCHOR: keys
+/// The logs of every key and their committed offsets, in a linearizable store.
+///
+/// Each log is one value in the store: a JSON array of messages, the offset being the
+/// index. Maelstrom writes at most 16 messages to a key, so these stay small; a real
+/// log would be split into segments.
+#[derive(Debug, Clone)]
+pub struct Store {
+    kv: Kv,
+}
+
+fn log_key(key: &str) -> String {
+    format!("log-{key}")
+}
+
+fn committed_key(key: &str) -> String {
+    format!("committed-{key}")
+}
+// ANCHOR_END: keys
+
+fn is_precondition_failed(e: &RpcError) -> bool {
+    e.code() == Some(ErrorCode::PRECONDITION_FAILED)
+}
+
+impl Store {
+    pub fn new(kv: Kv) -> Store {
+        Store { kv }
+    }
+
+    // ANCHOR: append
+    /// Appends `msg` to the log of `key` and returns the offset it got.
+    ///
+    /// Read the log, then replace it with a longer one *only if* it is still the log
+    /// we read. Two nodes appending at once both read a log of, say, 3 messages; one
+    /// cas wins and takes offset 3, the other fails, reads again, and takes offset 4.
+    pub fn append(&self, key: &str, msg: u64) -> Result<u64, RpcError> {
+        loop {
+            let log: Vec<u64> = self.kv.read(log_key(key))?.unwrap_or_default();
+            let offset = log.len() as u64;
+            let mut longer = log.clone();
+            longer.push(msg);
+            match self.kv.cas(log_key(key), &log, &longer, true) {
+                Ok(()) => return Ok(offset),
+                Err(e) if is_precondition_failed(&e) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    // ANCHOR_END: append
+
+    /// The messages of `key` from offset `from` on, each with its offset.
+    pub fn read_from(&self, key: &str, from: u64) -> Result<Vec<(u64, u64)>, RpcError> {
+        let log: Vec<u64> = self.kv.read(log_key(key))?.unwrap_or_default();
+        let from = usize::try_from(from).unwrap_or(usize::MAX).min(log.len());
+        Ok((from..log.len()).map(|i| (i as u64, log[i])).collect())
+    }
+
+    // ANCHOR: commit
+    /// Raises the committed offset of `key` to `offset`, unless it is already higher.
+    /// The same loop as `append`: a plain write could undo another node's commit.
+    pub fn commit(&self, key: &str, offset: u64) -> Result<(), RpcError> {
+        loop {
+            let current: Option<u64> = self.kv.read(committed_key(key))?;
+            if current >= Some(offset) {
+                return Ok(());
+            }
+            let from = current.unwrap_or(0);
+            match self.kv.cas(committed_key(key), from, offset, true) {
+                Ok(()) => return Ok(()),
+                Err(e) if is_precondition_failed(&e) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    // ANCHOR_END: commit
+
+    /// The committed offset of each of `keys` that has one.
+    pub fn committed(&self, keys: &[String]) -> Result<BTreeMap<String, u64>, RpcError> {
+        let mut offsets = BTreeMap::new();
+        for key in keys {
+            if let Some(offset) = self.kv.read(committed_key(key))? {
+                offsets.insert(key.clone(), offset);
+            }
+        }
+        Ok(offsets)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::thread;
+
+    #[test]
+    fn offsets_count_up_per_key_and_commits_only_move_forward() {
+        let store = Store::new(Kv::in_memory());
+        assert_eq!(store.append("a", 10), Ok(0));
+        assert_eq!(store.append("a", 11), Ok(1));
+        assert_eq!(store.append("b", 12), Ok(0));
+        assert_eq!(store.read_from("a", 1), Ok(vec![(1, 11)]));
+        assert_eq!(store.read_from("zzz", 0), Ok(vec![]));
+        store.commit("a", 5).unwrap();
+        store.commit("a", 3).unwrap();
+        let keys = ["a".to_string(), "b".to_string()];
+        let committed = store.committed(&keys).unwrap();
+        assert_eq!(committed, BTreeMap::from([("a".to_string(), 5)]));
+    }
+
+    // ANCHOR: concurrent_test
+    #[test]
+    fn concurrent_appends_get_distinct_offsets() {
+        // Two "nodes" share one store and append to the same key at the same time.
+        let store = Store::new(Kv::in_memory());
+        let appenders: Vec<_> = (0..2)
+            .map(|n| {
+                let store = store.clone();
+                thread::spawn(move || {
+                    (0..50)
+                        .map(|i| store.append("k", n * 100 + i).unwrap())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut offsets: Vec<u64> = appenders
+            .into_iter()
+            .flat_map(|a| a.join().unwrap())
+            .collect();
+        offsets.sort();
+        assert_eq!(offsets, (0..100).collect::<Vec<u64>>());
+    }
+    // ANCHOR_END: concurrent_test
+}

@@ -1,0 +1,66 @@
+//! Challenge 6a: transactions on a single node. One thread runs one transaction at a
+//! time against one map, which makes every transaction atomic and isolated for free.
+
+mod txn;
+
+use maelstrom::{Message, Node};
+use serde::{Deserialize, Serialize};
+use txn::{MicroOp, Store};
+
+// ANCHOR: payload
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Payload {
+    Txn { txn: Vec<MicroOp> },
+    TxnOk { txn: Vec<MicroOp> },
+}
+// ANCHOR_END: payload
+
+// ANCHOR: main
+fn main() -> anyhow::Result<()> {
+    let (node, input) = maelstrom::init()?;
+    let mut store = Store::default();
+    for msg in input.into_receiver() {
+        handle(&node, &mut store, msg)?;
+    }
+    Ok(())
+}
+
+fn handle(node: &Node, store: &mut Store, msg: Message<Payload>) -> anyhow::Result<()> {
+    match msg.payload() {
+        Payload::Txn { txn } => {
+            let txn = store.execute(txn);
+            node.reply(&msg, Payload::TxnOk { txn })
+        }
+        Payload::TxnOk { .. } => Ok(()),
+    }
+}
+// ANCHOR_END: main
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use maelstrom::Body;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn answers_txn_with_txn_ok() {
+        let (node, sent) = Node::in_memory("n0", &["n0"]);
+        let mut store = Store::default();
+        let body = json!({"type": "txn", "txn": [["w", 3, 1], ["r", 3, null]]});
+        let msg = Message {
+            src: "c1".to_string(),
+            dest: "n0".to_string(),
+            body: Body {
+                msg_id: Some(4),
+                in_reply_to: None,
+                payload: serde_json::from_value(body).unwrap(),
+            },
+        };
+        handle(&node, &mut store, msg).unwrap();
+        let reply = &sent.take::<Value>()[0].body;
+        assert_eq!(reply.in_reply_to, Some(4));
+        let expected = json!({"type": "txn_ok", "txn": [["w", 3, 1], ["r", 3, 1]]});
+        assert_eq!(reply.payload, expected);
+    }
+}
