@@ -5,8 +5,10 @@
 
 pub mod availability;
 pub mod echo;
+pub mod elle;
 pub mod exceptions;
 pub mod g_counter;
+pub mod kafka;
 pub mod latencies;
 pub mod net;
 pub mod protocol;

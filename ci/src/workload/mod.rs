@@ -8,13 +8,16 @@
 pub mod broadcast;
 pub mod echo;
 pub mod g_counter;
+pub mod kafka;
+pub mod key_pool;
 pub mod schema;
+pub mod txn_rw_register;
 pub mod unique_ids;
 
 use rand::rngs::StdRng;
 use serde_json::Value;
 
-use crate::checker::{Validity, Verdict};
+use crate::checker::Verdict;
 use crate::cli::{TestOpts, WorkloadName};
 use crate::history::{Op, OpType};
 
@@ -25,46 +28,8 @@ pub fn for_name(name: WorkloadName) -> Box<dyn Workload> {
         WorkloadName::UniqueIds => Box::new(unique_ids::UniqueIds),
         WorkloadName::Broadcast => Box::new(broadcast::Broadcast),
         WorkloadName::GCounter => Box::new(g_counter::GCounter),
-        // Each remaining workload replaces its name here with its own arm as it lands.
-        WorkloadName::Kafka | WorkloadName::TxnRwRegister => Box::new(NotWritten(name)),
-    }
-}
-
-/// A workload this build does not have yet: it sends nothing and says so.
-struct NotWritten(WorkloadName);
-
-impl Workload for NotWritten {
-    fn name(&self) -> &'static str {
-        self.0.as_str()
-    }
-    fn reusable_client(&self) -> bool {
-        true
-    }
-    fn new_client(&self) -> Box<dyn Client> {
-        Box::new(NoClient)
-    }
-    fn generator(&self, _opts: &TestOpts) -> Box<dyn Generator> {
-        Box::new(NoOps)
-    }
-    fn check(&self, _history: &[Op], _opts: &TestOpts) -> Verdict {
-        Verdict::new(Validity::Unknown).explain(format!(
-            "The {} workload is not written yet.",
-            self.0.as_str()
-        ))
-    }
-}
-
-struct NoClient;
-impl Client for NoClient {
-    fn invoke(&mut self, _rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
-        Completion::fail(op.value.clone(), "not-written".into())
-    }
-}
-
-struct NoOps;
-impl Generator for NoOps {
-    fn next_op(&mut self, _rng: &mut StdRng) -> Option<Invocation> {
-        None
+        WorkloadName::Kafka => Box::new(kafka::Kafka),
+        WorkloadName::TxnRwRegister => Box::new(txn_rw_register::TxnRwRegister),
     }
 }
 

@@ -5,6 +5,8 @@
 
 use serde_json::Value;
 
+use super::RpcFailure;
+
 /// The type a field must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -83,6 +85,15 @@ pub fn check_reply(
         }
     }
     Ok(())
+}
+
+/// [`check_reply`] for a client: a reply that does not fit is a malformed response.
+pub fn expect_reply(
+    reply: &Value,
+    reply_type: &str,
+    fields: &[(&str, Field)],
+) -> Result<(), RpcFailure> {
+    check_reply(reply, reply_type, fields).map_err(RpcFailure::Malformed)
 }
 
 #[cfg(test)]

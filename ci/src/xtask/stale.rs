@@ -19,6 +19,7 @@ pub fn check(root: &Path) -> Result<Vec<String>> {
     let mut problems = runs(root, &steps, &included)?;
     problems.extend(unknown_runs(&steps, &included));
     problems.extend(super::diffs::stale(root)?);
+    problems.extend(super::comparisons::stale(root, &steps)?);
     Ok(problems)
 }
 

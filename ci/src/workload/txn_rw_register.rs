@@ -1,0 +1,178 @@
+//! The txn-rw-register workload: transactions of reads and writes over integer keys.
+//!
+//! Facts from `src/maelstrom/workload/txn_rw_register.clj` (RPC schema, reusable client,
+//! errors through `with-errors` with no idempotent operations, checker options) and
+//! `elle:src/elle/txn.clj` (`wr-txns`: transaction length, ½ reads ½ writes, the key
+//! pool, unique values).
+//!
+//! `{"type":"txn","txn":[["r",1,null],["w",1,6]]}` → `{"type":"txn_ok","txn":[["r",1,3],["w",1,6]]}`.
+//! The op's value is the transaction: requested on invoke, as the node returned it on ok.
+
+use rand::Rng;
+use rand::rngs::StdRng;
+use serde_json::{Value, json};
+
+use super::key_pool::KeyPool;
+use super::schema::{Field, expect_reply};
+use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload};
+use crate::checker::Verdict;
+use crate::cli::TestOpts;
+use crate::history::Op;
+
+pub struct TxnRwRegister;
+
+impl Workload for TxnRwRegister {
+    fn name(&self) -> &'static str {
+        "txn-rw-register"
+    }
+
+    fn reusable_client(&self) -> bool {
+        true
+    }
+
+    fn new_client(&self) -> Box<dyn Client> {
+        Box::new(TxnClient)
+    }
+
+    fn generator(&self, opts: &TestOpts) -> Box<dyn Generator> {
+        Box::new(TxnGenerator {
+            pool: KeyPool::new(opts.key_count, opts.max_writes_per_key),
+            max_length: opts.max_txn_length.max(1),
+        })
+    }
+
+    fn check(&self, history: &[Op], opts: &TestOpts) -> Verdict {
+        crate::checker::elle::check(history, &opts.consistency_models)
+    }
+}
+
+struct TxnClient;
+
+impl Client for TxnClient {
+    fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
+        match transact(rpc, &op.value) {
+            Ok(txn) => Completion::ok(txn),
+            Err(failure) => Completion::from_failure(op.value.clone(), &failure, false),
+        }
+    }
+}
+
+fn transact(rpc: &mut dyn Rpc, txn: &Value) -> Result<Value, RpcFailure> {
+    let reply = rpc.call(json!({"type": "txn", "txn": txn}))?;
+    expect_reply(&reply, "txn_ok", &[("txn", Field::Array)])?;
+    let txn = &reply["txn"];
+    // Each micro-op must be ["r", key, value] or ["w", key, value]; Maelstrom does not
+    // check that they match the request.
+    let well_formed = txn.as_array().is_some_and(|mops| {
+        mops.iter().all(|mop| {
+            matches!(mop.as_array().map(Vec::as_slice),
+                Some([f, _, _]) if f == "r" || f == "w")
+        })
+    });
+    if !well_formed {
+        return Err(RpcFailure::Malformed(format!(
+            "`txn` must be a list of [\"r\" or \"w\", key, value] in reply {reply}"
+        )));
+    }
+    Ok(txn.clone())
+}
+
+/// Elle's `wr-txns`: 1 to `--max-txn-length` micro-ops, each a read or a write of a key
+/// from the pool; writes carry the key's next unique value.
+struct TxnGenerator {
+    pool: KeyPool,
+    max_length: usize,
+}
+
+impl Generator for TxnGenerator {
+    fn next_op(&mut self, rng: &mut StdRng) -> Option<Invocation> {
+        let length = rng.random_range(1..=self.max_length);
+        let mops: Vec<Value> = (0..length)
+            .map(|_| {
+                if rng.random_bool(0.5) {
+                    json!(["r", self.pool.pick(rng), null])
+                } else {
+                    let (key, value) = self.pool.pick_write(rng);
+                    json!(["w", key, value])
+                }
+            })
+            .collect();
+        Some(Invocation::new("txn", json!(mops)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::OpType;
+    use rand::SeedableRng;
+    use std::collections::HashSet;
+
+    struct Reply(Result<Value, RpcFailure>);
+
+    impl Rpc for Reply {
+        fn node(&self) -> &str {
+            "n0"
+        }
+        fn call(&mut self, body: Value) -> Result<Value, RpcFailure> {
+            assert_eq!(body["type"], "txn");
+            self.0.clone()
+        }
+    }
+
+    fn run(reply: Result<Value, RpcFailure>) -> Completion {
+        let op = Invocation::new("txn", json!([["r", 1, null], ["w", 1, 6]]));
+        TxnClient.invoke(&mut Reply(reply), &op)
+    }
+
+    #[test]
+    fn completes_with_what_the_node_returned() {
+        let txn = json!([["r", 1, 3], ["w", 1, 6]]);
+        let done = run(Ok(json!({"type": "txn_ok", "txn": txn, "in_reply_to": 1})));
+        assert_eq!(done, Completion::ok(txn));
+    }
+
+    #[test]
+    fn classifies_failures_like_maelstrom() {
+        let conflict = RpcFailure::Error {
+            code: 30,
+            text: "conflict".into(),
+        };
+        assert_eq!(run(Err(conflict)).kind, OpType::Fail);
+        assert_eq!(run(Err(RpcFailure::Timeout)).kind, OpType::Info);
+        for bad in [
+            json!({"type": "txn_ok", "txn": [["r", 1]]}),
+            json!({"type": "txn_ok", "txn": [["x", 1, 2]]}),
+            json!({"type": "txn_ok", "txn": [], "extra": true}),
+        ] {
+            assert_eq!(run(Ok(bad.clone())).kind, OpType::Info, "{bad}");
+        }
+    }
+
+    #[test]
+    fn generates_short_transactions_with_unique_writes() {
+        let mut generator = TxnGenerator {
+            pool: KeyPool::new(10, 16),
+            max_length: 4,
+        };
+        let mut rng = StdRng::seed_from_u64(9);
+        let mut writes = HashSet::new();
+        let (mut reads, mut total, mut lengths) = (0, 0, HashSet::new());
+        for _ in 0..5_000 {
+            let op = generator.next_op(&mut rng).unwrap();
+            let mops = op.value.as_array().unwrap();
+            lengths.insert(mops.len());
+            for mop in mops {
+                total += 1;
+                if mop[0] == "r" {
+                    reads += 1;
+                    assert!(mop[2].is_null());
+                } else {
+                    assert!(writes.insert((mop[1].clone(), mop[2].clone())), "{mop}");
+                }
+            }
+        }
+        assert_eq!(lengths, HashSet::from([1, 2, 3, 4]));
+        assert!((reads as f64 / total as f64 - 0.5).abs() < 0.03);
+    }
+}
