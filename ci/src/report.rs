@@ -170,7 +170,6 @@ pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
         (None, Validity::Unknown) => 2,
     };
     let results = results(run, valid);
-    let summary = summary(store, run, valid);
 
     store.write("history.jsonl", |out| {
         for op in run.history {
@@ -179,6 +178,9 @@ pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
         }
         Ok(())
     });
+    // Drawn from the files just written (and the journal), so the summary can name them.
+    let pictures = crate::viz::write_all(store.dir());
+    let summary = summary(store, run, valid, &pictures);
     store.write("results.json", |out| {
         serde_json::to_writer_pretty(&mut *out, &results)?;
         out.write_all(b"\n")
@@ -247,7 +249,12 @@ fn opts_json(opts: &TestOpts, nodes: &[String]) -> Value {
 
 /// The summary: what ran, how operations went, each checker's verdict and why, where
 /// the files are, then Maelstrom's final line.
-fn summary(store: &Store, run: &RunFacts<'_>, valid: Validity) -> String {
+fn summary(
+    store: &Store,
+    run: &RunFacts<'_>,
+    valid: Validity,
+    pictures: &anyhow::Result<Vec<std::path::PathBuf>>,
+) -> String {
     let mut lines = vec![setup_line(run)];
     if let Some(failure) = run.failure {
         lines.push(String::new());
@@ -275,6 +282,7 @@ fn summary(store: &Store, run: &RunFacts<'_>, valid: Validity) -> String {
         }
     }
     lines.push(format!("Results: {}", store.dir().display()));
+    lines.extend(pictures_line(pictures));
     lines.push(String::new());
     lines.push(match (run.failure, valid) {
         (Some(_), _) => "The test could not run to the end: see above.".to_string(),
@@ -333,4 +341,20 @@ fn messages_line(run: &RunFacts<'_>) -> Option<String> {
             per_op(run.stats.servers.msg_count)
         )
     })
+}
+
+/// `Pictures: messages.svg latency.svg rate.svg`, or why they are missing.
+fn pictures_line(pictures: &anyhow::Result<Vec<std::path::PathBuf>>) -> Option<String> {
+    match pictures {
+        Ok(files) if !files.is_empty() => {
+            let names: Vec<String> = files
+                .iter()
+                .filter_map(|f| f.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect();
+            Some(format!("Pictures: {}", names.join(" ")))
+        }
+        Ok(_) => None,
+        Err(e) => Some(format!("Pictures: not drawn: {e:#}")),
+    }
 }
