@@ -203,6 +203,7 @@ fn malformed(check: Result<(), String>) -> Result<(), RpcFailure> {
 mod tests {
     use super::*;
     use crate::history::OpType;
+    use crate::workload::Canned;
     use rand::SeedableRng;
 
     fn nodes(n: usize) -> Vec<String> {
@@ -291,18 +292,6 @@ mod tests {
             "{} broadcasts",
             values.len()
         );
-    }
-
-    /// Answers every call with one canned reply.
-    struct Canned(Result<Value, RpcFailure>);
-
-    impl Rpc for Canned {
-        fn node(&self) -> &str {
-            "n0"
-        }
-        fn call(&mut self, _body: Value) -> Result<Value, RpcFailure> {
-            self.0.clone()
-        }
     }
 
     fn invoke(f: &str, value: Value, reply: Result<Value, RpcFailure>) -> Completion {
