@@ -176,14 +176,13 @@ impl Client for BroadcastClient {
         let outcome = match op.f.as_str() {
             "broadcast" => rpc
                 .call(json!({"type": "broadcast", "message": op.value}))
-                .and_then(|reply| malformed(check_reply(&reply, "broadcast_ok", &[])))
+                .and_then(|reply| {
+                    check_reply(&reply, "broadcast_ok", &[]).map_err(RpcFailure::Malformed)
+                })
                 .map(|()| op.value.clone()),
             "read" => rpc.call(json!({"type": "read"})).and_then(|reply| {
-                malformed(check_reply(
-                    &reply,
-                    "read_ok",
-                    &[("messages", Field::Array)],
-                ))?;
+                check_reply(&reply, "read_ok", &[("messages", Field::Array)])
+                    .map_err(RpcFailure::Malformed)?;
                 Ok(reply["messages"].clone())
             }),
             other => Err(RpcFailure::Malformed(format!("unknown operation {other}"))),
@@ -193,10 +192,6 @@ impl Client for BroadcastClient {
             Err(failure) => Completion::from_failure(op.value.clone(), &failure, idempotent),
         }
     }
-}
-
-fn malformed(check: Result<(), String>) -> Result<(), RpcFailure> {
-    check.map_err(RpcFailure::Malformed)
 }
 
 #[cfg(test)]
