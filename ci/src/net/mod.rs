@@ -164,6 +164,15 @@ struct Shared {
     next_client: AtomicU64,
     members: RwLock<HashMap<String, Sender<Arc<Packet>>>>,
     router: Sender<Command>,
+    unmatched: std::sync::Mutex<Unmatched>,
+}
+
+/// Messages clients received that answer no request: they have no `in_reply_to`.
+#[derive(Debug, Clone, Default)]
+pub struct Unmatched {
+    pub count: u64,
+    /// The first one, as `(sender, body)`.
+    pub example: Option<(String, String)>,
 }
 
 enum Command {
@@ -200,6 +209,7 @@ impl Network {
             next_client: AtomicU64::new(0),
             members: RwLock::new(HashMap::new()),
             router: router_tx,
+            unmatched: Default::default(),
         });
         let (events, journal_thread) = journal.start();
         let router = Router {
@@ -295,6 +305,27 @@ impl Network {
         Ok(())
     }
 
+    /// Notes a message a client received without an `in_reply_to`: it answers nothing.
+    pub fn note_unmatched(&self, packet: &Packet) {
+        let mut unmatched = self
+            .shared
+            .unmatched
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        unmatched.count += 1;
+        if unmatched.example.is_none() {
+            unmatched.example = Some((packet.src.clone(), packet.body.get().to_string()));
+        }
+    }
+
+    pub fn unmatched(&self) -> Unmatched {
+        self.shared
+            .unmatched
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
     /// Starts dropping messages across `grudge` (receiver → senders it ignores).
     pub fn set_grudge(&self, grudge: Grudge) {
         let _ = self.shared.router.send(Command::Grudge(grudge));
@@ -377,15 +408,16 @@ impl Router {
             };
             match next {
                 Ok(command) => {
-                    if !self.handle(command) {
-                        return;
-                    }
+                    let mut running = self.handle(command);
                     // Take everything already queued before delivering, so a burst is
                     // ordered by deadline as a whole.
-                    while let Ok(command) = self.commands.try_recv() {
-                        if !self.handle(command) {
-                            return;
-                        }
+                    while running && let Ok(command) = self.commands.try_recv() {
+                        running = self.handle(command);
+                    }
+                    if !running {
+                        // What is due is still delivered; the rest never is.
+                        self.deliver_due();
+                        return;
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -471,3 +503,6 @@ impl Router {
         });
     }
 }
+
+#[cfg(test)]
+mod tests;
