@@ -34,7 +34,7 @@ struct Log {
 impl Log {
     fn send(&mut self, key: &str, msg: Value, fault: Fault) -> i64 {
         self.sends += 1;
-        let faulty = self.sends % EVERY == 0;
+        let faulty = self.sends.is_multiple_of(EVERY);
         let next = self.next.entry(key.to_string()).or_insert(0);
         let entries = self.entries.entry(key.to_string()).or_default();
         if faulty && fault == Fault::ReuseOffset && *next > 0 {
@@ -54,7 +54,7 @@ impl Log {
 
     fn poll(&mut self, offsets: &Map<String, Value>, fault: Fault) -> Value {
         self.polls += 1;
-        let skip = usize::from(fault == Fault::SkipPoll && self.polls % EVERY == 0);
+        let skip = usize::from(fault == Fault::SkipPoll && self.polls.is_multiple_of(EVERY));
         let mut msgs = Map::new();
         for (key, from) in offsets {
             let from = from.as_i64().unwrap_or(0);

@@ -13,7 +13,7 @@ fn main() {
         let (done, writes) = txn::execute(&mut store, &txn::mops(&message));
         if !writes.is_empty() {
             writers += 1;
-            if writers % 5 == 0 {
+            if writers.is_multiple_of(5) {
                 let abort = json!({"type": "error", "code": 30, "text": "conflict"});
                 node.reply(&message, abort);
                 continue;
