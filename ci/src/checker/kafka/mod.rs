@@ -645,18 +645,18 @@ fn unseen(log: &Log) -> Option<(Value, String)> {
         })
         .map(|op| op.time)
         .next_back()?;
-    let mut unseen: Vec<(&KeyLog, Vec<&Value>)> = Vec::new();
+    let mut by_key: HashMap<KeyId, Vec<&Value>> = HashMap::new();
     for op in log.ops.iter().filter(|op| op.kind == OpType::Ok) {
-        if let Body::Send { key: k, msg, .. } = op.body {
-            let key = log.key(k);
-            if !key.read[msg as usize] {
-                match unseen.iter_mut().find(|(l, _)| l.name == key.name) {
-                    Some((_, msgs)) => msgs.push(key.value(msg)),
-                    None => unseen.push((key, vec![key.value(msg)])),
-                }
-            }
+        if let Body::Send { key: k, msg, .. } = op.body
+            && !log.key(k).read[msg as usize]
+        {
+            by_key.entry(k).or_default().push(log.key(k).value(msg));
         }
     }
+    let mut unseen: Vec<(&KeyLog, Vec<&Value>)> = by_key
+        .into_iter()
+        .map(|(k, msgs)| (log.key(k), msgs))
+        .collect();
     if unseen.is_empty() {
         return None;
     }
