@@ -34,7 +34,7 @@ fn bad_error_types(out: &Outcome) -> Vec<String> {
 
 #[test]
 fn a_correct_log_passes() {
-    let out = challenge("kafka_single");
+    let out = challenge("log_correct");
     assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
     assert_eq!(out.exit_code, 0);
     assert_eq!(out.results["workload"]["error-types"], Value::Array(vec![]));
@@ -56,7 +56,7 @@ fn a_correct_log_passes() {
 
 #[test]
 fn a_log_that_reuses_offsets_is_inconsistent() {
-    let out = challenge("kafka_reused_offset");
+    let out = challenge("log_reused_offset");
     assert_eq!(out.exit_code, 1, "{}", out.summary);
     assert!(bad_error_types(&out).contains(&"inconsistent-offsets".into()));
     assert!(
@@ -68,7 +68,7 @@ fn a_log_that_reuses_offsets_is_inconsistent() {
 
 #[test]
 fn a_log_that_loses_acknowledged_sends_loses_writes() {
-    let out = challenge("kafka_lost_send");
+    let out = challenge("log_lost_send");
     assert_eq!(out.exit_code, 1, "{}", out.summary);
     let bad = bad_error_types(&out);
     assert!(bad.contains(&"lost-write".into()), "{bad:?}");
@@ -82,7 +82,7 @@ fn a_log_that_loses_acknowledged_sends_loses_writes() {
 
 #[test]
 fn a_log_whose_polls_skip_messages_skips() {
-    let out = challenge("kafka_poll_skip");
+    let out = challenge("log_poll_skip");
     assert_eq!(out.exit_code, 1, "{}", out.summary);
     assert_eq!(bad_error_types(&out), ["poll-skip"], "{}", out.summary);
 }

@@ -43,7 +43,7 @@ const PARTITIONED: &[&str] = &["--availability", "total", "--nemesis", "partitio
 #[test]
 fn a_single_node_store_passes_6a() {
     let out = challenge(
-        "txn_single",
+        "store_single",
         &[SINGLE, UNCOMMITTED, &["--availability", "total"]].concat(),
     );
     assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
@@ -53,29 +53,32 @@ fn a_single_node_store_passes_6a() {
 #[test]
 fn a_single_node_store_is_strict_serializable() {
     let strict = ["--consistency-models", "strict-serializable"];
-    let out = challenge("txn_single", &[SINGLE, &strict].concat());
+    let out = challenge("store_single", &[SINGLE, &strict].concat());
     assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
     assert!(out.summary.contains("realtime"), "{}", out.summary);
 }
 
 #[test]
 fn replicating_whole_transactions_passes_6b() {
-    let out = challenge("txn_replicated", &[PAIR, UNCOMMITTED].concat());
+    let out = challenge("store_replicated", &[PAIR, UNCOMMITTED].concat());
     assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
-    let out = challenge("txn_replicated", &[PAIR, UNCOMMITTED, PARTITIONED].concat());
+    let out = challenge(
+        "store_replicated",
+        &[PAIR, UNCOMMITTED, PARTITIONED].concat(),
+    );
     assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
 }
 
 #[test]
 fn replicating_whole_transactions_passes_6c() {
-    let out = challenge("txn_replicated", &[PAIR, COMMITTED, PARTITIONED].concat());
+    let out = challenge("store_replicated", &[PAIR, COMMITTED, PARTITIONED].concat());
     assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
     assert_eq!(out.results["availability"]["ok-fraction"], 1.0);
 }
 
 #[test]
 fn showing_half_a_transaction_is_an_intermediate_read() {
-    let out = challenge("txn_half_applied", &[SINGLE, COMMITTED].concat());
+    let out = challenge("store_half_applied", &[SINGLE, COMMITTED].concat());
     assert_eq!(out.exit_code, 1, "{}", out.summary);
     assert!(
         anomaly_types(&out).contains(&"G1b".into()),
@@ -87,11 +90,11 @@ fn showing_half_a_transaction_is_an_intermediate_read() {
 
 #[test]
 fn keeping_an_aborted_transactions_writes_is_an_aborted_read() {
-    let out = challenge("txn_aborted_read", &[SINGLE, COMMITTED].concat());
+    let out = challenge("store_aborted_read", &[SINGLE, COMMITTED].concat());
     assert_eq!(out.exit_code, 1, "{}", out.summary);
     assert_eq!(anomaly_types(&out), ["G1a"], "{}", out.summary);
     // Read uncommitted allows it.
-    let out = challenge("txn_aborted_read", &[SINGLE, UNCOMMITTED].concat());
+    let out = challenge("store_aborted_read", &[SINGLE, UNCOMMITTED].concat());
     assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
 }
 
@@ -100,7 +103,7 @@ fn keeping_an_aborted_transactions_writes_is_an_aborted_read() {
 /// transaction read a value and then overwrote it (jepsen-io/maelstrom#56).
 #[test]
 fn interleaving_transactions_makes_g1c_cycles() {
-    let out = challenge_for("10", "txn_interleaved", &[SINGLE, COMMITTED].concat());
+    let out = challenge_for("10", "store_interleaved", &[SINGLE, COMMITTED].concat());
     assert_eq!(out.exit_code, 1, "{}", out.summary);
     assert!(
         anomaly_types(&out).contains(&"G1c".into()),

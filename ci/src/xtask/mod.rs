@@ -4,19 +4,25 @@
 //! * `check` runs every stage (build, fmt, clippy, tests, the book, the snippet and
 //!   staleness checks, the acceptance table) and ends with one table of results.
 //! * `book` installs the pinned mdBook if needed and serves the book on localhost.
-//! * `regen` runs the acceptance rows the book shows and records what produced them.
+//! * `regen` runs the acceptance rows the book shows, or compares in a table, and records
+//!   what produced them.
 //! * `diffs` writes the diff between consecutive step crates.
+//! * `pictures` draws the book's pictures from seeded runs.
 //! * `snippets` runs only the check of the book's code blocks and includes.
 //!
 //! One module per concern: [`steps`] reads `ci/steps.toml`, [`table`] runs its rows,
 //! [`results`] reads what a run wrote, [`regen`] and [`stale`] keep shown runs current,
-//! [`diffs`] the step diffs, [`snippets`] the markdown rules, [`book`] mdBook itself.
+//! [`comparisons`] the tables that set several runs side by side,
+//! [`diffs`] the step diffs, [`pictures`] the book's pictures, [`snippets`] the markdown
+//! rules, [`book`] mdBook itself.
 
 pub mod book;
 pub mod check;
+pub mod comparisons;
 pub mod diffs;
 pub mod edn;
 pub mod markdown;
+pub mod pictures;
 pub mod process;
 pub mod project;
 pub mod regen;
@@ -53,7 +59,8 @@ pub enum Command {
         #[arg(long, default_value_t = 3000)]
         port: u16,
     },
-    /// Runs the acceptance rows marked `show = true` and writes their output for the book.
+    /// Runs the acceptance rows marked `show = true` or in a `table`, and writes their output
+    /// and comparison tables for the book.
     Regen {
         /// Only these rows (repeatable).
         #[arg(long = "step")]
@@ -61,6 +68,12 @@ pub enum Command {
     },
     /// Writes src/generated/diffs/<step>.diff between consecutive step crates.
     Diffs,
+    /// Draws the book's pictures (ci/pictures.toml) into src/generated/pictures/.
+    Pictures {
+        /// Only these pictures (repeatable).
+        #[arg(long = "name")]
+        names: Vec<String>,
+    },
     /// Checks the book's code blocks, includes and anchors.
     Snippets,
 }
@@ -102,6 +115,7 @@ pub fn main() -> ExitCode {
         Command::Book { port } => book::serve(port),
         Command::Regen { steps } => regen::run(&steps),
         Command::Diffs => diffs::write(),
+        Command::Pictures { names } => pictures::run(&names),
         Command::Snippets => snippets::run(),
     };
     match outcome {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use super::comparisons;
 use super::steps::{self, Step};
 use super::table::{self, Runner};
 use super::{RunnerOpts, project};
@@ -24,6 +25,9 @@ shown run no longer\n# matches the sources and arguments that produced it. Do no
 pub struct Manifest {
     #[serde(default)]
     pub run: BTreeMap<String, Entry>,
+    /// What each row of a comparison table measured (see [`super::comparisons`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub measured: BTreeMap<String, comparisons::Measured>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +56,7 @@ impl Manifest {
 
     pub fn save(&self, root: &Path) -> Result<()> {
         let text = format!("{MANIFEST_HEADER}{}", toml::to_string_pretty(self)?);
+        std::fs::create_dir_all(root.join(RUNS_DIR))?;
         std::fs::write(root.join(MANIFEST), text)?;
         Ok(())
     }
@@ -76,8 +81,12 @@ pub fn sources_digest(root: &Path, step: &Step) -> Result<String> {
     project::digest(root, &[dir, helper], &step.learner_command())
 }
 
-/// The text of a shown run: the command, then what the runner printed.
+/// The text of a shown run: the command, then what the runner printed. The table gives
+/// each row its own store; a learner's run uses the default `store/`, so that is the path
+/// the book shows.
 pub fn render(step: &Step, summary: &str) -> String {
+    let row_store = format!("{}/{}/store", table::ROWS_DIR, step.name);
+    let summary = summary.replace(&row_store, "store");
     let mut text = format!("$ {}\n{summary}", step.learner_command());
     if !text.ends_with('\n') {
         text.push('\n');
@@ -92,15 +101,15 @@ pub fn run(only: &[String]) -> Result<bool> {
     for name in only {
         match all.iter().find(|s| s.name == *name) {
             None => bail!("no step named `{name}` in {}", steps::STEPS_FILE),
-            Some(step) if !step.show => {
-                bail!("step `{name}` is not shown in the book (no `show = true`)")
+            Some(step) if !step.show && step.table.is_none() => {
+                bail!("step `{name}` is not in the book (no `show = true`, no `table`)")
             }
             Some(_) => {}
         }
     }
     let chosen: Vec<Step> = all
         .iter()
-        .filter(|s| s.show && (only.is_empty() || only.contains(&s.name)))
+        .filter(|s| (s.show || s.table.is_some()) && (only.is_empty() || only.contains(&s.name)))
         .cloned()
         .collect();
     let runner = Runner::choose(&RunnerOpts::default())?;
@@ -108,7 +117,7 @@ pub fn run(only: &[String]) -> Result<bool> {
         bail!("regen records our runner's summary; unset MAELSTROM to use it");
     }
     println!(
-        "regen: {} shown runs, about {:.0} s",
+        "regen: {} runs to show or compare, about {:.0} s",
         chosen.len(),
         table::estimate_seconds(&chosen, 1)
     );
@@ -127,6 +136,13 @@ pub fn run(only: &[String]) -> Result<bool> {
                 step.name
             );
             all_ok = false;
+            continue;
+        }
+        if step.table.is_some() {
+            comparisons::record(root, &mut manifest, step, &row.figures)?;
+            manifest.save(root)?;
+        }
+        if !step.show {
             continue;
         }
         let summary = row
@@ -150,8 +166,13 @@ pub fn run(only: &[String]) -> Result<bool> {
     }
     if only.is_empty() {
         prune(root, &all, &mut manifest)?;
+        comparisons::prune(root, &all, &mut manifest)?;
     }
     manifest.save(root)?;
+    for problem in comparisons::write_all(root, &all, &manifest)? {
+        println!("regen: {problem}");
+        all_ok = false;
+    }
     Ok(all_ok)
 }
 
@@ -168,4 +189,24 @@ fn prune(root: &Path, all: &[Step], manifest: &mut Manifest) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shows_the_learners_command_and_store() {
+        let text = "[[step]]\nname = \"echo\"\ncrate = \"echo\"\n\
+                    args = [\"--node-count\", \"1\", \"-w\", \"echo\"]\nseed = 3\n\
+                    expect = \"valid\"\nshow = true\n";
+        let step = steps::parse(text).unwrap().remove(0);
+        let summary = "echo: 1 node\nResults: target/xtask/rows/echo/store/echo/20260101T000000.000\n\
+                       \nEverything looks good!";
+        assert_eq!(
+            render(&step, summary),
+            "$ cargo maelstrom test -w echo --bin target/debug/echo --node-count 1 --seed 3\n\
+             echo: 1 node\nResults: store/echo/20260101T000000.000\n\nEverything looks good!\n"
+        );
+    }
 }

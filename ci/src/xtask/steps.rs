@@ -43,6 +43,12 @@ pub struct Step {
     /// Runs alone: its figures (latencies, availability) would suffer from sharing the CPU.
     #[serde(default)]
     pub serial: bool,
+    /// The comparison table (`src/generated/tables/<table>.md`) this run is a line of.
+    #[serde(default)]
+    pub table: Option<String>,
+    /// The design this run stands for, as the comparison table names it.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 /// The outcome a row expects, as the runner's exit status (Maelstrom's, see the
@@ -205,6 +211,14 @@ fn validate(step: &Step) -> Result<()> {
         (_, Some(reason)) if reason.trim().is_empty() => {
             bail!("step `{name}`: `reason` is empty")
         }
+        _ => {}
+    }
+    match (&step.table, &step.label) {
+        (Some(table), Some(_)) if !plain(table) => {
+            bail!("step `{name}`: table `{table}`: use lowercase letters, digits, `_` and `-` only")
+        }
+        (Some(_), None) => bail!("step `{name}`: a row in a `table` needs a `label`"),
+        (None, Some(_)) => bail!("step `{name}`: a `label` only makes sense with a `table`"),
         _ => {}
     }
     step.parsed_targets()?;

@@ -153,7 +153,6 @@ impl Counter {
     // ANCHOR_END: gossip
 }
 
-// ANCHOR: tests
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +203,7 @@ mod tests {
         ));
     }
 
+    // ANCHOR: gossip_test
     #[test]
     fn gossip_repeats_until_the_peer_answers_then_stops() {
         let (node, sent) = Node::in_memory("n0", &["n0", "n1"]);
@@ -224,6 +224,7 @@ mod tests {
         counter.handle(Event::Tick).unwrap();
         assert_eq!(gossip_sent(&sent), []);
     }
+    // ANCHOR_END: gossip_test
 
     #[test]
     fn a_gossip_is_answered_with_the_merged_counter() {
@@ -240,4 +241,3 @@ mod tests {
         );
     }
 }
-// ANCHOR_END: tests
