@@ -167,6 +167,15 @@ struct Shared {
     /// messages to them are dropped like those to closed clients, not refused.
     departed: RwLock<HashSet<String>>,
     router: Sender<Command>,
+    unmatched: std::sync::Mutex<Unmatched>,
+}
+
+/// Messages clients received that answer no request: they have no `in_reply_to`.
+#[derive(Debug, Clone, Default)]
+pub struct Unmatched {
+    pub count: u64,
+    /// The first one, as `(sender, body)`.
+    pub example: Option<(String, String)>,
 }
 
 enum Command {
@@ -204,6 +213,7 @@ impl Network {
             members: RwLock::new(HashMap::new()),
             departed: RwLock::new(HashSet::new()),
             router: router_tx,
+            unmatched: Default::default(),
         });
         let (events, journal_thread) = journal.start();
         let router = Router {
@@ -314,6 +324,27 @@ impl Network {
         // A send error means the router has stopped: the run is over.
         let _ = self.shared.router.send(Command::Route(packet, sent));
         Ok(())
+    }
+
+    /// Notes a message a client received without an `in_reply_to`: it answers nothing.
+    pub fn note_unmatched(&self, packet: &Packet) {
+        let mut unmatched = self
+            .shared
+            .unmatched
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        unmatched.count += 1;
+        if unmatched.example.is_none() {
+            unmatched.example = Some((packet.src.clone(), packet.body.get().to_string()));
+        }
+    }
+
+    pub fn unmatched(&self) -> Unmatched {
+        self.shared
+            .unmatched
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Starts dropping messages across `grudge` (receiver → senders it ignores).
