@@ -48,7 +48,7 @@ fn main() {
 fn report(name: &str, seconds: u64, rate: u64, history: &[Op], started: Instant, valid: Validity) {
     let elapsed = started.elapsed().as_secs_f64();
     println!(
-        "{name:<40} {seconds:>3} s at {rate:>4}/s: {:>7} entries checked in {elapsed:6.2} s",
+        "{name:<48} {seconds:>3} s at {rate:>4}/s: {:>7} entries checked in {elapsed:6.2} s",
         history.len()
     );
     assert_eq!(
