@@ -49,7 +49,15 @@ impl Manifest {
         match std::fs::read_to_string(&path) {
             Err(_) => Ok(Manifest::default()),
             Ok(text) => {
-                toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+                toml::from_str(&text).with_context(|| {
+                    // The file merges as a union (.gitattributes), so two branches that
+                    // regenerated the same run leave two entries for it.
+                    format!(
+                        "parsing {}; after a merge, keep one entry per run and run \
+                         `cargo xtask regen --step <name>` for the runs both sides changed",
+                        path.display()
+                    )
+                })
             }
         }
     }
