@@ -614,12 +614,15 @@ impl Layout {
                 .position(|l| l.role != role)
                 .map_or(self.lanes.len(), |n| start + n);
             let mid = (self.lanes[start].x + self.lanes[end - 1].x) / 2.0;
-            svg.text(
-                mid,
-                y,
-                r#"class="group muted" text-anchor="middle""#,
-                role.plural(),
-            );
+            // A lane that is the whole group (the merged `clients`) needs no caption.
+            if !(end - start == 1 && self.lanes[start].name == role.plural()) {
+                svg.text(
+                    mid,
+                    y,
+                    r#"class="group muted" text-anchor="middle""#,
+                    role.plural(),
+                );
+            }
             start = end;
         }
         y += 20.0;
@@ -752,7 +755,8 @@ impl Labels {
     fn along(&mut self, class: &str, body: &Value, (x0, y0): (f64, f64), (x1, y1): (f64, f64)) {
         let (dx, dy) = (x1 - x0, y1 - y0);
         let len = (dx * dx + dy * dy).sqrt();
-        let text = label(body, len - 16.0);
+        // A label may reach the lanes at the arrow's ends, not past them.
+        let text = label(body, len - 4.0);
         // Keep the text upright whichever way the arrow points.
         let angle = if dx >= 0.0 {
             dy.atan2(dx)
@@ -1077,6 +1081,7 @@ mod tests {
         };
         let svg = diagram(&small_run(), &opts).to_svg("t");
         assert!(svg.contains(">clients</text>"));
+        assert_eq!(count(&svg, ">clients</text>"), 1, "no caption over the merged lane");
         assert!(!svg.contains(">c0</text>") && !svg.contains(">c1</text>"));
         assert_eq!(count(&svg, r#"class="lane client-lane""#), 1);
         assert_eq!(count(arrows(&svg), "<line "), 5);
