@@ -16,6 +16,8 @@ pub struct Observed {
     pub examples: Vec<Violation>,
     /// `(node, text)` for output that never got its newline.
     pub unterminated: Vec<(String, String)>,
+    /// `(node, seconds)` for nodes that had stopped reading their stdin.
+    pub stdin_blocked: Vec<(String, f64)>,
 }
 
 pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
@@ -23,6 +25,14 @@ pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
     let mut verdict = Verdict::new(Validity::from_bool(valid))
         .with("violation-count", observed.violations)
         .with("violations", &observed.examples)
+        .with(
+            "stdin-blocked",
+            observed
+                .stdin_blocked
+                .iter()
+                .map(|(node, secs)| json!({"node": node, "seconds": secs}))
+                .collect::<Vec<_>>(),
+        )
         .with(
             "unterminated",
             observed
@@ -43,6 +53,13 @@ pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
             "{node} printed {} with no newline after it, so it was never read as a message \
              (see the book: Troubleshooting › A reply without a trailing newline)",
             shorten(text, 120)
+        ));
+    }
+    for (node, secs) in &observed.stdin_blocked {
+        verdict = verdict.explain(format!(
+            "{node} had not read its stdin for {secs:.1} s when the test ended, so messages \
+             to it piled up (see the book: Troubleshooting › A node that blocks its stdin \
+             reader)"
         ));
     }
     let timeouts = history

@@ -377,15 +377,16 @@ impl Router {
             };
             match next {
                 Ok(command) => {
-                    if !self.handle(command) {
-                        return;
-                    }
+                    let mut running = self.handle(command);
                     // Take everything already queued before delivering, so a burst is
                     // ordered by deadline as a whole.
-                    while let Ok(command) = self.commands.try_recv() {
-                        if !self.handle(command) {
-                            return;
-                        }
+                    while running && let Ok(command) = self.commands.try_recv() {
+                        running = self.handle(command);
+                    }
+                    if !running {
+                        // What is due is still delivered; the rest never is.
+                        self.deliver_due();
+                        return;
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -471,3 +472,6 @@ impl Router {
         });
     }
 }
+
+#[cfg(test)]
+mod tests;
