@@ -1081,7 +1081,11 @@ mod tests {
         };
         let svg = diagram(&small_run(), &opts).to_svg("t");
         assert!(svg.contains(">clients</text>"));
-        assert_eq!(count(&svg, ">clients</text>"), 1, "no caption over the merged lane");
+        assert_eq!(
+            count(&svg, ">clients</text>"),
+            1,
+            "no caption over the merged lane"
+        );
         assert!(!svg.contains(">c0</text>") && !svg.contains(">c1</text>"));
         assert_eq!(count(&svg, r#"class="lane client-lane""#), 1);
         assert_eq!(count(arrows(&svg), "<line "), 5);
