@@ -653,6 +653,7 @@ impl<'a> Run<'a> {
             examples: self.violations.examples(),
             unterminated,
             stdin_blocked,
+            unmatched: self.net.unmatched(),
         };
         let analysis = (phase != Phase::Startup && phase != Phase::Init)
             .then(|| checker::analyze(self.workload, self.opts, &history, &stats, &observed));

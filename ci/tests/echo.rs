@@ -228,3 +228,18 @@ fn a_node_that_stops_reading_stdin_is_named() {
         out.summary
     );
 }
+
+#[test]
+fn replies_without_in_reply_to_are_named() {
+    let out = run(&node("no_in_reply_to"), SHORT);
+    assert_eq!(out.exit_code, 1, "{}", out.summary);
+    assert_eq!(verdict_of(&out, "workload"), false);
+    assert!(
+        out.summary.contains("had no in_reply_to")
+            && out
+                .summary
+                .contains("Troubleshooting › A reply without in_reply_to"),
+        "{}",
+        out.summary
+    );
+}

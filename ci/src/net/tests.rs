@@ -224,3 +224,25 @@ fn lines_are_checked_before_they_are_sent() {
     assert_eq!(stats.dropped_unknown_dest, 1);
     assert_eq!(stats.all.msg_count, 2);
 }
+
+#[test]
+fn messages_to_a_node_that_left_are_dropped_not_refused() {
+    let journal = Journal {
+        path: None,
+        clock: Arc::new(Clock::new()),
+        log_send: false,
+        log_recv: false,
+    };
+    let (net, threads) = Network::start(Latency::zero(), 1, journal);
+    let _n0 = net.register("n0");
+    let _n1 = net.register("n1");
+    net.unregister("n0");
+    let line = r#"{"src":"n1","dest":"n0","body":{"type":"gossip"}}"#;
+    assert!(net.send_line(line).is_ok());
+    let never = r#"{"src":"n1","dest":"n7","body":{"type":"gossip"}}"#;
+    assert!(matches!(
+        net.send_line(never),
+        Err(LineError::UnknownDest(_))
+    ));
+    threads.stop(&net);
+}

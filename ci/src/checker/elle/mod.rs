@@ -319,7 +319,19 @@ fn verdict(
         ));
     }
     if reported.is_empty() {
-        let allowed: Vec<&str> = found.keys().map(String::as_str).collect();
+        let anomalies: Vec<&str> = found.keys().map(String::as_str).collect();
+        let specific = anomalies
+            .iter()
+            .copied()
+            .filter(|n| !n.ends_with("-cycle-exists"));
+        let allowed: Vec<&str> = anomalies
+            .iter()
+            .copied()
+            .filter(|n| {
+                let model = n.strip_suffix("-cycle-exists");
+                !model.is_some_and(|m| models::is_ruled_out(m, specific.clone()))
+            })
+            .collect();
         if !allowed.is_empty() {
             verdict = verdict.explain(format!(
                 "Also seen, and allowed by {}: {}.",

@@ -164,7 +164,11 @@ fn a_poll_that_skips_offsets_is_caught() {
     let v = h.check();
     assert_eq!(bad_types(&v), ["poll-skip"]);
     assert_eq!(v.results["poll-skip"]["errs"][0]["skipped"], json!([2]));
-    assert!(explained(&v, "skipping 2"), "{:?}", v.explanation);
+    assert!(
+        explained(&v, "skipping message(s) 2"),
+        "{:?}",
+        v.explanation
+    );
 }
 
 #[test]
