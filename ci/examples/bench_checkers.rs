@@ -48,7 +48,7 @@ fn main() {
 fn report(name: &str, seconds: u64, rate: u64, history: &[Op], started: Instant, valid: Validity) {
     let elapsed = started.elapsed().as_secs_f64();
     println!(
-        "{name:<40} {seconds:>3} s at {rate:>4}/s: {:>7} entries checked in {elapsed:6.2} s",
+        "{name:<48} {seconds:>3} s at {rate:>4}/s: {:>7} entries checked in {elapsed:6.2} s",
         history.len()
     );
     assert_eq!(
@@ -77,6 +77,17 @@ impl Recorder {
         });
     }
 
+    fn crash(&mut self, time: u64, process: u64) {
+        self.op(
+            time,
+            process,
+            "crash",
+            Value::Null,
+            OpType::Info,
+            Value::Null,
+        );
+    }
+
     fn op(&mut self, time: u64, process: u64, f: &str, invoke: Value, kind: OpType, done: Value) {
         self.entry(time, OpType::Invoke, process, f, invoke);
         self.entry(time + 100_000, kind, process, f, done);
@@ -99,14 +110,7 @@ fn kafka_history(ops: u64, rate: u64, seed: u64) -> Vec<Op> {
         let (process, offsets) = &mut threads[(i % THREADS) as usize];
         let roll: f64 = rng.random();
         if roll < crash_p {
-            h.op(
-                time,
-                *process,
-                "crash",
-                Value::Null,
-                OpType::Info,
-                Value::Null,
-            );
+            h.crash(time, *process);
             *process += THREADS;
             offsets.clear();
         } else if roll < crash_p + 1.0 / 64.0 {
@@ -132,14 +136,7 @@ fn kafka_history(ops: u64, rate: u64, seed: u64) -> Vec<Op> {
     let end = ops * gap + 10_000_000_000;
     for (t, (process, offsets)) in threads.iter_mut().enumerate() {
         let time = end + t as u64 * 1_000_000;
-        h.op(
-            time,
-            *process,
-            "crash",
-            Value::Null,
-            OpType::Info,
-            Value::Null,
-        );
+        h.crash(time, *process);
         *process += THREADS;
         *offsets = logs.keys().map(|k| (*k, 0)).collect();
         let keys: Vec<String> = logs.keys().map(u64::to_string).collect();

@@ -247,7 +247,7 @@ fn duplicates(log: &Log) -> Found {
         "each message must be stored at exactly one offset (was a send applied twice?).",
     );
     for key in &log.keys {
-        let mut seen_at: Vec<u32> = vec![0; key.values.len()];
+        let mut seen_at: Vec<u32> = vec![0; key.len()];
         for here in &key.at {
             for &m in here {
                 seen_at[m as usize] += 1;
@@ -286,7 +286,7 @@ fn lost_writes(log: &Log) -> Found {
     );
     for key in &log.keys {
         // The highest of the earliest indexes at which read messages appear.
-        let bound = (0..key.values.len())
+        let bound = (0..key.len())
             .filter(|m| key.read[*m] && key.first_index[*m] != NONE)
             .map(|m| key.first_index[m])
             .max();
@@ -295,7 +295,7 @@ fn lost_writes(log: &Log) -> Found {
         let max_read = key.at[bound as usize]
             .iter()
             .find_map(|m| log.ops.get(key.first_reader[*m as usize] as usize));
-        for m in 0..key.values.len() {
+        for m in 0..key.len() {
             let last = key.last_index[m];
             if key.read[m] || last == NONE || last > bound {
                 continue;
