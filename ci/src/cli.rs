@@ -217,6 +217,33 @@ pub struct TestOpts {
     /// [extension] No progress line (for logs and CI).
     #[arg(long = "no-progress")]
     pub no_progress: bool,
+
+    /// Run the test this many times, stopping at the first run that is not valid.
+    #[arg(long = "test-count", default_value_t = 1)]
+    pub test_count: usize,
+
+    #[command(flatten)]
+    pub jepsen: JepsenCompat,
+}
+
+/// Options of Jepsen's test command that mean nothing for local processes. They are
+/// accepted, so command lines written for Maelstrom work unchanged, and ignored.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct JepsenCompat {
+    #[arg(long = "leave-db-running", hide = true)]
+    pub leave_db_running: bool,
+    #[arg(long = "logging-json", hide = true)]
+    pub logging_json: bool,
+    #[arg(long, hide = true)]
+    pub username: Option<String>,
+    #[arg(long, hide = true)]
+    pub password: Option<String>,
+    #[arg(long = "ssh-private-key", hide = true)]
+    pub ssh_private_key: Option<String>,
+    #[arg(long = "strict-host-key-checking", hide = true)]
+    pub strict_host_key_checking: bool,
+    #[arg(long = "no-ssh", hide = true)]
+    pub no_ssh: bool,
 }
 
 impl TestOpts {

@@ -91,8 +91,13 @@ impl NetClient {
             let Ok(reply) = serde_json::from_str::<Value>(packet.body.get()) else {
                 continue;
             };
-            if reply.get("in_reply_to").and_then(Value::as_u64) != Some(msg_id) {
-                continue;
+            match reply.get("in_reply_to").and_then(Value::as_u64) {
+                Some(id) if id == msg_id => {}
+                Some(_) => continue, // late, for an earlier request
+                None => {
+                    self.net.note_unmatched(&packet);
+                    continue;
+                }
             }
             return as_result(reply);
         }

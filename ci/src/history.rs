@@ -68,6 +68,23 @@ pub struct Op {
     pub is_final: bool,
 }
 
+#[cfg(test)]
+impl Op {
+    /// A client entry for hand-written test histories, timed one per millisecond.
+    pub(crate) fn client(index: usize, kind: OpType, process: u64, f: &str, value: Value) -> Op {
+        Op {
+            index,
+            time: index as u64 * 1_000_000,
+            kind,
+            process: Process::Client(process),
+            f: f.into(),
+            value,
+            error: None,
+            is_final: false,
+        }
+    }
+}
+
 impl Op {
     pub fn is_client(&self) -> bool {
         matches!(self.process, Process::Client(_))

@@ -38,12 +38,7 @@ pub struct Launch {
 impl Launch {
     /// Resolves `bin` the way Maelstrom does (canonical path), with an error a learner
     /// can act on when it does not exist.
-    pub fn new(
-        bin: &Path,
-        args: Vec<String>,
-        log_dir: Option<PathBuf>,
-        log_stderr: bool,
-    ) -> Result<Launch, String> {
+    pub fn new(bin: &Path, args: Vec<String>, log_stderr: bool) -> Result<Launch, String> {
         let bin = bin.canonicalize().map_err(|e| {
             format!(
                 "cannot run --bin {}: {e}. Build it first (for example `cargo build -p echo` \
@@ -54,7 +49,7 @@ impl Launch {
         Ok(Launch {
             bin,
             args,
-            log_dir,
+            log_dir: None,
             log_stderr,
         })
     }
@@ -120,6 +115,8 @@ pub struct Tails {
     stderr: Mutex<VecDeque<String>>,
     /// Bytes on stdout not yet ended by a newline, and since when.
     unterminated: Mutex<Option<(Instant, String)>>,
+    /// Since when a write to the node's stdin has been waiting for the node to read.
+    stdin_blocked: Mutex<Option<Instant>>,
 }
 
 impl Tails {
@@ -146,6 +143,14 @@ impl Tails {
             .as_ref()
             .filter(|(since, _)| since.elapsed() >= min_age)
             .map(|(_, text)| text.clone())
+    }
+
+    /// How long a write to stdin has been waiting, if it has waited at least
+    /// `min_age`: the node is not reading its stdin.
+    pub fn stdin_blocked(&self, min_age: Duration) -> Option<Duration> {
+        lock(&self.stdin_blocked)
+            .map(|since| since.elapsed())
+            .filter(|waited| *waited >= min_age)
     }
 
     fn set_unterminated(&self, pending: &[u8]) {
@@ -216,7 +221,10 @@ impl NodeProcess {
             None => None,
         };
 
-        spawn_thread(format!("{id} stdin"), move || write_stdin(inbox, stdin));
+        let stdin_tails = Arc::clone(&tails);
+        spawn_thread(format!("{id} stdin"), move || {
+            write_stdin(inbox, stdin, &stdin_tails)
+        });
         let stdout_reader = {
             let (id, net, tails) = (id.to_string(), net.clone(), Arc::clone(&tails));
             let (violations, closed) = (Arc::clone(violations), closed.clone());
@@ -291,9 +299,12 @@ impl NodeProcess {
             if lines.is_empty() {
                 report.push_str(&format!("\nIt wrote nothing to {name}."));
             } else {
+                let last = match lines.len() {
+                    1 => "line".to_string(),
+                    n => format!("{n} lines"),
+                };
                 report.push_str(&format!(
-                    "\nIts last {} lines of {name}:\n    {}",
-                    lines.len(),
+                    "\nIts last {last} of {name}:\n    {}",
                     lines.join("\n    ")
                 ));
             }
@@ -388,13 +399,16 @@ fn spawn_thread(name: String, f: impl FnOnce() + Send + 'static) -> JoinHandle<(
 }
 
 /// Writes each delivered message as one line, flushing whenever the inbox is empty so
-/// bursts go out in one write.
-fn write_stdin(inbox: Inbox, stdin: ChildStdin) {
+/// bursts go out in one write. A write waits while the pipe is full, that is while the
+/// node does not read; `tails` knows since when.
+fn write_stdin(inbox: Inbox, stdin: ChildStdin, tails: &Tails) {
     let mut out = BufWriter::with_capacity(64 * 1024, stdin);
     while let Ok(packet) = inbox.recv() {
+        *lock(&tails.stdin_blocked) = Some(Instant::now());
         let mut batch = Some(packet);
         while let Some(packet) = batch {
-            if serde_json::to_writer(&mut out, &*packet).is_err() || out.write_all(b"\n").is_err() {
+            let line = serde_json::to_writer(&mut out, &*packet).map_err(io::Error::from);
+            if line.and_then(|()| out.write_all(b"\n")).is_err() {
                 return; // The process is gone; teardown will say so.
             }
             batch = inbox.try_recv().ok();
@@ -402,6 +416,7 @@ fn write_stdin(inbox: Inbox, stdin: ChildStdin) {
         if out.flush().is_err() {
             return;
         }
+        *lock(&tails.stdin_blocked) = None;
     }
 }
 

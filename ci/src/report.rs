@@ -170,7 +170,6 @@ pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
         (None, Validity::Unknown) => 2,
     };
     let results = results(run, valid);
-    let summary = summary(store, run, valid);
 
     store.write("history.jsonl", |out| {
         for op in run.history {
@@ -179,6 +178,9 @@ pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
         }
         Ok(())
     });
+    // Drawn from the files just written (and the journal), so the summary can name them.
+    let pictures = crate::viz::write_all(store.dir());
+    let summary = summary(store, run, valid, &pictures);
     store.write("results.json", |out| {
         serde_json::to_writer_pretty(&mut *out, &results)?;
         out.write_all(b"\n")
@@ -247,24 +249,62 @@ fn opts_json(opts: &TestOpts, nodes: &[String]) -> Value {
 
 /// The summary: what ran, how operations went, each checker's verdict and why, where
 /// the files are, then Maelstrom's final line.
-fn summary(store: &Store, run: &RunFacts<'_>, valid: Validity) -> String {
-    let mut s = String::new();
+fn summary(
+    store: &Store,
+    run: &RunFacts<'_>,
+    valid: Validity,
+    pictures: &anyhow::Result<Vec<std::path::PathBuf>>,
+) -> String {
+    let mut lines = vec![setup_line(run)];
+    if let Some(failure) = run.failure {
+        lines.push(String::new());
+        lines.push(failure.message.clone());
+    }
+    let (all, _) = crate::checker::stats::counts(run.history);
+    if all.count > 0 || run.failure.is_none() {
+        lines.push(format!(
+            "Operations: {} ({} ok, {} failed, {} indeterminate)",
+            all.count, all.ok, all.fail, all.info
+        ));
+        lines.extend(latency_line(run.history));
+        lines.extend(messages_line(run));
+    }
+    if let Some(analysis) = run.analysis {
+        lines.push("Checks:".into());
+        for (name, verdict) in &analysis.parts {
+            let word = match verdict.valid {
+                Validity::Valid => "valid",
+                Validity::Invalid => "INVALID",
+                Validity::Unknown => "unknown",
+            };
+            lines.push(format!("  {name:<14}{word}"));
+            lines.extend(verdict.explanation.iter().map(|why| format!("    {why}")));
+        }
+    }
+    lines.push(format!("Results: {}", store.dir().display()));
+    lines.extend(pictures_line(pictures));
+    lines.push(String::new());
+    lines.push(match (run.failure, valid) {
+        (Some(_), _) => "The test could not run to the end: see above.".to_string(),
+        (None, Validity::Valid) => VALID_LINE.to_string(),
+        (None, Validity::Invalid) => INVALID_LINE.to_string(),
+        (None, Validity::Unknown) => UNKNOWN_LINE.to_string(),
+    });
+    lines.join("\n") + "\n"
+}
+
+/// `echo: 1 node, 1 client thread, 10 s at 5 ops/s, seed 42`.
+fn setup_line(run: &RunFacts<'_>) -> String {
     let opts = run.opts;
-    let mut line = |text: String| {
-        s.push_str(&text);
-        s.push('\n');
-    };
-    let nodes = match run.nodes.len() {
-        1 => "1 node".to_string(),
-        n => format!("{n} nodes"),
-    };
-    let threads = match opts.client_threads() {
-        1 => "1 client thread".to_string(),
-        n => format!("{n} client threads"),
+    let count = |n: usize, one: &str| match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {one}s"),
     };
     let mut setup = format!(
-        "{}: {nodes}, {threads}, {} s at {} ops/s",
+        "{}: {}, {}, {} s at {} ops/s",
         opts.workload.as_str(),
+        count(run.nodes.len(), "node"),
+        count(opts.client_threads(), "client thread"),
         opts.time_limit,
         opts.rate
     );
@@ -274,59 +314,47 @@ fn summary(store: &Store, run: &RunFacts<'_>, valid: Validity) -> String {
     if opts.partitions() {
         setup.push_str(", partitions");
     }
-    line(format!("{setup}, seed {}", run.seed));
+    format!("{setup}, seed {}", run.seed)
+}
 
-    if let Some(failure) = run.failure {
-        line(String::new());
-        line(failure.message.clone());
-    }
-    let (all, _) = crate::checker::stats::counts(run.history);
-    line(format!(
-        "Operations: {} ({} ok, {} failed, {} indeterminate)",
-        all.count, all.ok, all.fail, all.info
-    ));
-    if let Some(q) = latencies::op_latencies(run.history) {
-        let ms = |k: &str| q.get(k).and_then(Value::as_f64).unwrap_or(0.0);
-        line(format!(
-            "Latency of ok operations (ms): median {:.2}, 95% {:.2}, 99% {:.2}, max {:.2}",
-            ms("0.5"),
-            ms("0.95"),
-            ms("0.99"),
-            ms("1")
-        ));
-    }
+fn latency_line(history: &[Op]) -> Option<String> {
+    let q = latencies::op_latencies(history)?;
+    let ms = |k: &str| q.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+    Some(format!(
+        "Latency of ok operations (ms): median {:.2}, 95% {:.2}, 99% {:.2}, max {:.2}",
+        ms("0.5"),
+        ms("0.95"),
+        ms("0.99"),
+        ms("1")
+    ))
+}
+
+fn messages_line(run: &RunFacts<'_>) -> Option<String> {
     let ops = crate::checker::net::op_count(run.history);
-    if ops > 0 {
-        let per_op = |msgs: u64| msgs as f64 / ops as f64;
-        line(format!(
+    let per_op = |msgs: u64| msgs as f64 / ops as f64;
+    (ops > 0).then(|| {
+        format!(
             "Messages: {} ({} between servers); per operation {:.2} all, {:.2} servers",
             run.stats.all.msg_count,
             run.stats.servers.msg_count,
             per_op(run.stats.all.msg_count),
             per_op(run.stats.servers.msg_count)
-        ));
-    }
-    if let Some(analysis) = run.analysis {
-        line("Checks:".into());
-        for (name, verdict) in &analysis.parts {
-            let word = match verdict.valid {
-                Validity::Valid => "valid",
-                Validity::Invalid => "INVALID",
-                Validity::Unknown => "unknown",
-            };
-            line(format!("  {name:<14}{word}"));
-            for why in &verdict.explanation {
-                line(format!("    {why}"));
-            }
+        )
+    })
+}
+
+/// `Pictures: messages.svg latency.svg rate.svg`, or why they are missing.
+fn pictures_line(pictures: &anyhow::Result<Vec<std::path::PathBuf>>) -> Option<String> {
+    match pictures {
+        Ok(files) if !files.is_empty() => {
+            let names: Vec<String> = files
+                .iter()
+                .filter_map(|f| f.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect();
+            Some(format!("Pictures: {}", names.join(" ")))
         }
+        Ok(_) => None,
+        Err(e) => Some(format!("Pictures: not drawn: {e:#}")),
     }
-    line(format!("Results: {}", store.dir().display()));
-    line(String::new());
-    line(match (run.failure, valid) {
-        (Some(_), _) => "The test could not run to the end: see above.".to_string(),
-        (None, Validity::Valid) => VALID_LINE.to_string(),
-        (None, Validity::Invalid) => INVALID_LINE.to_string(),
-        (None, Validity::Unknown) => UNKNOWN_LINE.to_string(),
-    });
-    s
 }

@@ -92,19 +92,15 @@ pub fn test(opts: &TestOpts) -> Outcome {
     if nodes.is_empty() {
         return failed("a test needs at least one node".into());
     }
+    let mut launch = match Launch::new(&opts.bin, opts.bin_args.clone(), opts.log_stderr) {
+        Ok(launch) => launch,
+        Err(message) => return failed(message),
+    };
     let store = match Store::create(&opts.store, workload.name()) {
         Ok(store) => store,
         Err(e) => return failed(format!("cannot create the store directory: {e}")),
     };
-    let launch = match Launch::new(
-        &opts.bin,
-        opts.bin_args.clone(),
-        Some(store.node_logs()),
-        opts.log_stderr,
-    ) {
-        Ok(launch) => launch,
-        Err(message) => return failed(message),
-    };
+    launch.log_dir = Some(store.node_logs());
     let mut run = Run::start(opts, seed, workload.as_ref(), &store, &nodes);
     let ended = run.run(&launch);
     run.finish(ended, &store)
@@ -515,8 +511,13 @@ impl<'a> Run<'a> {
             let Some(op) = generator.next_op(&mut rng) else {
                 break;
             };
-            // Hand it to the first idle thread.
-            let mut op = Some(op);
+            // Hand it to the first idle thread. Only when every thread was busy does the
+            // schedule slip: the next gap then counts from now (Jepsen's `stagger`).
+            let mut op = match work.try_send(op) {
+                Ok(()) => continue,
+                Err(crossbeam_channel::TrySendError::Full(op)) => Some(op),
+                Err(crossbeam_channel::TrySendError::Disconnected(_)) => return,
+            };
             while let Some(pending) = op.take() {
                 select! {
                     send(work, pending) -> _ => {}
@@ -632,6 +633,15 @@ impl<'a> Run<'a> {
                 Some((n.id.clone(), text))
             })
             .collect();
+        let stdin_blocked: Vec<(String, f64)> = self
+            .cluster
+            .nodes
+            .iter()
+            .filter_map(|n| {
+                let waited = n.tails.stdin_blocked(Duration::from_secs(1))?;
+                Some((n.id.clone(), waited.as_secs_f64()))
+            })
+            .collect();
         self.cluster.shutdown();
         let stats = match self.net_threads.take() {
             Some(threads) => threads.stop(&self.net),
@@ -642,6 +652,8 @@ impl<'a> Run<'a> {
             violations: self.violations.count(),
             examples: self.violations.examples(),
             unterminated,
+            stdin_blocked,
+            unmatched: self.net.unmatched(),
         };
         let analysis = (phase != Phase::Startup && phase != Phase::Init)
             .then(|| checker::analyze(self.workload, self.opts, &history, &stats, &observed));
@@ -658,25 +670,30 @@ impl<'a> Run<'a> {
         report::finish(store, &run)
     }
 
-    /// Adds to a failure what the nodes' output says about it.
+    /// Adds to a failure what the nodes' output says about it: for a crash, the report
+    /// of the node that exited first and of any other that exited too.
     fn describe_failure(&self, failure: Failure) -> Failure {
-        match failure.kind {
-            FailureKind::Crash => {
-                let node = failure.message;
-                let message = match self.cluster.node(&node) {
-                    Some(process) => {
-                        let status = process.wait_exit(Duration::from_secs(1));
-                        process.wait_output(Duration::from_secs(1));
-                        process.crash_report(status)
-                    }
-                    None => format!("Node {node} exited"),
-                };
-                Failure {
-                    kind: FailureKind::Crash,
-                    message,
-                }
+        if failure.kind != FailureKind::Crash {
+            return failure;
+        }
+        let first = failure.message;
+        let mut reports = Vec::new();
+        for process in &self.cluster.nodes {
+            let wait = if process.id == first {
+                Duration::from_secs(1)
+            } else {
+                Duration::ZERO
+            };
+            if let Some(status) = process.wait_exit(wait) {
+                process.wait_output(Duration::from_secs(1));
+                reports.push(process.crash_report(Some(status)));
+            } else if process.id == first {
+                reports.push(process.crash_report(None));
             }
-            _ => failure,
+        }
+        Failure {
+            kind: FailureKind::Crash,
+            message: reports.join("\n\n"),
         }
     }
 }

@@ -200,3 +200,46 @@ fn a_reply_without_a_newline_is_named() {
         out.summary
     );
 }
+
+#[test]
+fn a_node_that_stops_reading_stdin_is_named() {
+    // A thousand requests at once fill the 64 KiB pipe to the node.
+    let args = [
+        "-w",
+        "echo",
+        "--node-count",
+        "1",
+        "--time-limit",
+        "2",
+        "--concurrency",
+        "1000",
+    ];
+    let out = run(
+        &node("never_reads"),
+        &[&args[..], &["--rate", "5000"]].concat(),
+    );
+    assert_eq!(out.exit_code, 1, "{}", out.summary);
+    assert!(
+        out.summary.contains("had not read its stdin")
+            && out
+                .summary
+                .contains("Troubleshooting › A node that blocks its stdin reader"),
+        "{}",
+        out.summary
+    );
+}
+
+#[test]
+fn replies_without_in_reply_to_are_named() {
+    let out = run(&node("no_in_reply_to"), SHORT);
+    assert_eq!(out.exit_code, 1, "{}", out.summary);
+    assert_eq!(verdict_of(&out, "workload"), false);
+    assert!(
+        out.summary.contains("had no in_reply_to")
+            && out
+                .summary
+                .contains("Troubleshooting › A reply without in_reply_to"),
+        "{}",
+        out.summary
+    );
+}

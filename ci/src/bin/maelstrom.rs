@@ -14,9 +14,17 @@ fn main() {
     };
     match cli.command {
         Command::Test(opts) => {
-            let outcome = ci::run::test(&opts);
-            print!("{}", outcome.summary);
-            std::process::exit(outcome.exit_code);
+            // `--test-count`: stop at the first run that is not valid, as Jepsen does.
+            let mut exit_code = 0;
+            for _ in 0..opts.test_count.max(1) {
+                let outcome = ci::run::test(&opts);
+                print!("{}", outcome.summary);
+                exit_code = outcome.exit_code;
+                if exit_code != 0 {
+                    break;
+                }
+            }
+            std::process::exit(exit_code);
         }
         Command::Viz(opts) => {
             if let Err(e) = ci::viz::command(&opts) {

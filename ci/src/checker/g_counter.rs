@@ -43,6 +43,13 @@ impl Ranges {
         Ranges(merged)
     }
 
+    /// The smallest and largest value in the set.
+    fn bounds(&self) -> (i64, i64) {
+        let lowest = self.0.first().map_or(0, |r| r.0);
+        let highest = self.0.last().map_or(0, |r| r.1);
+        (lowest, highest)
+    }
+
     fn describe(&self) -> String {
         let parts: Vec<String> = self
             .0
@@ -130,15 +137,23 @@ pub fn check(history: &[Op], opts: &TestOpts) -> Verdict {
             Process::Client(p) => opts.node_of_process(p),
             Process::Nemesis => "the nemesis".into(),
         };
+        let expected = if unsure.is_empty() {
+            definite.to_string()
+        } else {
+            format!("any of {}", acceptable.describe())
+        };
+        // How far off it is, which hints at the bug: missing other nodes' adds, or
+        // counting some twice.
+        let (lowest, highest) = acceptable.bounds();
+        let off = match op.value.as_i64() {
+            Some(v) if v < lowest => format!(" ({} too few)", lowest - v),
+            Some(v) if v > highest => format!(" ({} too many)", v - highest),
+            _ => String::new(),
+        };
         verdict = verdict.explain(format!(
-            "the final read on {node} (at {:.2} s) returned {}, which is not {}",
+            "the final read on {node} (at {:.2} s) returned {}, which is not {expected}{off}",
             op.time as f64 / 1e9,
             op.value,
-            if unsure.is_empty() {
-                definite.to_string()
-            } else {
-                format!("any of {}", acceptable.describe())
-            }
         ));
     }
     if reads.is_empty() {
@@ -222,7 +237,10 @@ mod tests {
         assert_eq!(v.results["errors"][0]["value"], 6);
         let why = v.explanation.join("\n");
         assert!(why.contains("the final read on n1"), "{why}");
-        assert!(why.contains("returned 6, which is not 7"), "{why}");
+        assert!(
+            why.contains("returned 6, which is not 7 (1 too few)"),
+            "{why}"
+        );
     }
 
     #[test]

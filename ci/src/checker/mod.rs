@@ -8,6 +8,7 @@ pub mod echo;
 pub mod elle;
 pub mod exceptions;
 pub mod g_counter;
+pub mod intern;
 pub mod kafka;
 pub mod latencies;
 pub mod net;

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::{Validity, Verdict};
 use crate::history::Op;
+use crate::net::Unmatched;
 use crate::process::{Violation, shorten};
 
 /// What the run observed about the nodes' output.
@@ -16,6 +17,10 @@ pub struct Observed {
     pub examples: Vec<Violation>,
     /// `(node, text)` for output that never got its newline.
     pub unterminated: Vec<(String, String)>,
+    /// `(node, seconds)` for nodes that had stopped reading their stdin.
+    pub stdin_blocked: Vec<(String, f64)>,
+    /// Messages to clients that had no `in_reply_to`.
+    pub unmatched: Unmatched,
 }
 
 pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
@@ -23,6 +28,15 @@ pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
     let mut verdict = Verdict::new(Validity::from_bool(valid))
         .with("violation-count", observed.violations)
         .with("violations", &observed.examples)
+        .with("replies-without-in-reply-to", observed.unmatched.count)
+        .with(
+            "stdin-blocked",
+            observed
+                .stdin_blocked
+                .iter()
+                .map(|(node, secs)| json!({"node": node, "seconds": secs}))
+                .collect::<Vec<_>>(),
+        )
         .with(
             "unterminated",
             observed
@@ -45,14 +59,34 @@ pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
             shorten(text, 120)
         ));
     }
+    for (node, secs) in &observed.stdin_blocked {
+        verdict = verdict.explain(format!(
+            "{node} had not read its stdin for {secs:.1} s when the test ended, so messages \
+             to it piled up (see the book: Troubleshooting › A node that blocks its stdin \
+             reader)"
+        ));
+    }
+    if let Some((node, body)) = &observed.unmatched.example {
+        verdict = verdict.explain(format!(
+            "{} messages to clients had no in_reply_to, so they answered no request; the \
+             first, from {node}: {} (see the book: Troubleshooting › A reply without \
+             in_reply_to)",
+            observed.unmatched.count,
+            shorten(body, 120)
+        ));
+    }
     let timeouts = history
         .iter()
         .filter(|op| op.is_client() && op.error.as_ref().is_some_and(|e| e == "net-timeout"))
         .count();
     if timeouts > 0 {
+        let hint = if observed.unmatched.count > 0 {
+            "(their replies, if any, had no in_reply_to: see above)"
+        } else {
+            "(see the book: Troubleshooting › A node that blocks its stdin reader)"
+        };
         verdict = verdict.explain(format!(
-            "{timeouts} requests got no reply within 5 s (see the book: Troubleshooting › \
-             A node that blocks its stdin reader)"
+            "{timeouts} requests got no reply within 5 s {hint}"
         ));
     }
     verdict

@@ -55,7 +55,7 @@ pub fn check(history: &[Op]) -> Verdict {
             ids.len()
         )),
         Some((n, id)) => verdict.explain(format!(
-            "{} ids were handed out more than once; {id} came back {n} times.",
+            "{} ids were handed out more than once; id {id} came back {n} times.",
             duplicated.len()
         )),
     }

@@ -163,7 +163,19 @@ struct Shared {
     next_id: AtomicU64,
     next_client: AtomicU64,
     members: RwLock<HashMap<String, Sender<Arc<Packet>>>>,
+    /// Participants that were on the network and left it (nodes stopped at teardown);
+    /// messages to them are dropped like those to closed clients, not refused.
+    departed: RwLock<HashSet<String>>,
     router: Sender<Command>,
+    unmatched: std::sync::Mutex<Unmatched>,
+}
+
+/// Messages clients received that answer no request: they have no `in_reply_to`.
+#[derive(Debug, Clone, Default)]
+pub struct Unmatched {
+    pub count: u64,
+    /// The first one, as `(sender, body)`.
+    pub example: Option<(String, String)>,
 }
 
 enum Command {
@@ -199,7 +211,9 @@ impl Network {
             next_id: AtomicU64::new(0),
             next_client: AtomicU64::new(0),
             members: RwLock::new(HashMap::new()),
+            departed: RwLock::new(HashSet::new()),
             router: router_tx,
+            unmatched: Default::default(),
         });
         let (events, journal_thread) = journal.start();
         let router = Router {
@@ -231,7 +245,24 @@ impl Network {
 
     /// Removes a participant; messages still addressed to it are dropped.
     pub fn unregister(&self, id: &str) {
-        self.members_mut().remove(id);
+        if self.members_mut().remove(id).is_some() {
+            let mut departed = self
+                .shared
+                .departed
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            departed.insert(id.to_string());
+        }
+    }
+
+    /// Was on the network once and has left: a node stopped at teardown, whose peers
+    /// may still be sending to it.
+    fn has_departed(&self, id: &str) -> bool {
+        self.shared
+            .departed
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(id)
     }
 
     /// Opens a client: the next id `c0`, `c1`, … from one network-wide counter.
@@ -280,7 +311,7 @@ impl Network {
 
     fn route(&self, src: String, dest: String, body: Box<RawValue>) -> Result<(), LineError> {
         let sent = Instant::now();
-        if !self.is_member(&dest) && !self.is_closed_client(&dest) {
+        if !self.is_member(&dest) && !self.is_closed_client(&dest) && !self.has_departed(&dest) {
             return Err(LineError::UnknownDest(dest));
         }
         let id = self.shared.next_id.fetch_add(1, Relaxed);
@@ -293,6 +324,27 @@ impl Network {
         // A send error means the router has stopped: the run is over.
         let _ = self.shared.router.send(Command::Route(packet, sent));
         Ok(())
+    }
+
+    /// Notes a message a client received without an `in_reply_to`: it answers nothing.
+    pub fn note_unmatched(&self, packet: &Packet) {
+        let mut unmatched = self
+            .shared
+            .unmatched
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        unmatched.count += 1;
+        if unmatched.example.is_none() {
+            unmatched.example = Some((packet.src.clone(), packet.body.get().to_string()));
+        }
+    }
+
+    pub fn unmatched(&self) -> Unmatched {
+        self.shared
+            .unmatched
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Starts dropping messages across `grudge` (receiver → senders it ignores).
@@ -377,15 +429,16 @@ impl Router {
             };
             match next {
                 Ok(command) => {
-                    if !self.handle(command) {
-                        return;
-                    }
+                    let mut running = self.handle(command);
                     // Take everything already queued before delivering, so a burst is
                     // ordered by deadline as a whole.
-                    while let Ok(command) = self.commands.try_recv() {
-                        if !self.handle(command) {
-                            return;
-                        }
+                    while running && let Ok(command) = self.commands.try_recv() {
+                        running = self.handle(command);
+                    }
+                    if !running {
+                        // What is due is still delivered; the rest never is.
+                        self.deliver_due();
+                        return;
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -471,3 +524,6 @@ impl Router {
         });
     }
 }
+
+#[cfg(test)]
+mod tests;

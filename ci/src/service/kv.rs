@@ -135,9 +135,11 @@ const RETAINED_STATES: usize = 32;
 ///
 /// The service keeps the last 32 states of the store, numbered from 0 (the empty
 /// store), and for each node the number of the last state that node met. A request
-/// from node X meets a state drawn uniformly between X's number and the newest. If
-/// the request would not change that state (every read, a failed cas, a write of the
-/// value already there) it is answered from it, and X's number moves up to it.
+/// from node X meets a state drawn uniformly between X's number and the newest, both
+/// included (`Sequential` in `src/maelstrom/service.clj`; before its commit 72935e2 the
+/// newest state could not be drawn). If the request would not change that state (every
+/// read, a failed cas, a write of the value already there) it is answered from it, and
+/// X's number moves up to it.
 /// Otherwise it is applied to the newest state instead, producing a new newest state,
 /// and X's number becomes that. So each node sees the store move only forwards, but
 /// reads can be stale, and a fresh node may not see a key others wrote long ago.
@@ -210,13 +212,14 @@ struct Replica {
 
 /// `lww-kv`, deliberately weak, as Maelstrom's code has it (not as its docs describe).
 ///
-/// Maelstrom's `Eventual` service keeps two replicas; each request first merges one
-/// random replica into another and is then applied to a random replica. But the
-/// merged replica is computed and thrown away (the update that applies the request
-/// starts from the unmerged vector), so the replicas never converge: every request
-/// meets one of two independent stores at random. Reads can flip between them forever.
-/// We reproduce that, skipping the merge whose result Maelstrom discards. `cas` does
-/// not honour `create_if_not_exists` here.
+/// Maelstrom's `Eventual` service (`src/maelstrom/service.clj` at cb7f072) keeps two
+/// replicas (its `doc/services.md` says five); each request first merges one random
+/// replica into another and is then applied to a random replica. But the merged
+/// replica is computed and thrown away (the update that applies the request starts
+/// from the unmerged vector), so the replicas never converge: every request meets one
+/// of two independent stores at random. Reads can flip between them forever. We
+/// reproduce that, skipping the merge whose result Maelstrom discards. `cas` does not
+/// honour `create_if_not_exists` here.
 #[derive(Debug)]
 pub struct LwwKv {
     rng: StdRng,

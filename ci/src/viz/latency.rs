@@ -20,7 +20,7 @@ struct Point<'a> {
     ms: f64,
 }
 
-pub fn svg(run: &Run, window: &Window) -> String {
+pub fn svg(run: &Run, title: &str, window: &Window) -> String {
     let span = TimeSpan::of(run, window);
     let points: Vec<Point> = pairs(&run.history)
         .into_iter()
@@ -57,7 +57,7 @@ pub fn svg(run: &Run, window: &Window) -> String {
     let mut svg = Svg::new(plot::WIDTH, Panel::page_height(fs.len()), &plot::style());
     plot::header(
         &mut svg,
-        &format!("Operation latency · {}", run.title),
+        &format!("Operation latency · {title}"),
         &format!(
             "One point per completed operation: when it was invoked, and how long it took \
              (ms, log scale) · {}",
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn a_point_per_completed_op_a_panel_per_function() {
-        let svg = svg(&run(), &Window::default());
+        let svg = svg(&run(), "t", &Window::default());
         assert_eq!(
             svg.matches("<circle cx").count(),
             3 + 3,
@@ -193,7 +193,7 @@ mod tests {
             from_ms: Some(1500.0),
             to_ms: Some(2500.0),
         };
-        let svg = svg(&run(), &w);
+        let svg = svg(&run(), "t", &w);
         assert_eq!(svg.matches("<circle cx").count(), 1 + 3);
         assert!(!svg.contains("broadcast:"));
         assert!(svg.contains("from 1500 ms to 2500 ms"));
@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn empty_history_says_so() {
-        let svg = svg(&Run::from_history("t", vec![]), &Window::default());
+        let svg = svg(&Run::from_history("t", vec![]), "t", &Window::default());
         assert!(svg.contains("No operation completed"));
     }
 

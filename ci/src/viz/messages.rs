@@ -42,6 +42,10 @@ pub struct Event {
     pub dest: String,
     #[serde(default)]
     pub body: Value,
+    /// Why a message was dropped: `partition`, or `unknown-dest` when its recipient had
+    /// already left the network (a client that gave up waiting).
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// The fields of a journal line needed to decide whether to draw it, so the lines that
@@ -70,6 +74,8 @@ pub struct Diagram {
     partitions: Vec<Partition>,
     window: Window,
     max_messages: usize,
+    /// All clients share one lane.
+    merge_clients: bool,
     /// Messages sent in the window but left out because of `max_messages`.
     omitted: usize,
     /// Drawn sends that were neither delivered nor dropped before the journal ended.
@@ -134,6 +140,7 @@ impl Diagram {
             partitions: partitions.to_vec(),
             window: opts.window,
             max_messages: opts.max_messages,
+            merge_clients: opts.compact,
             omitted,
             in_flight,
         }
@@ -181,7 +188,18 @@ impl Role {
     }
 }
 
+/// The lane a participant is drawn on.
+fn lane_name(merge_clients: bool, name: &str) -> &str {
+    if merge_clients && Role::of(name) == Role::Client {
+        CLIENTS
+    } else {
+        name
+    }
+}
+
 // Page geometry, in px.
+/// The width a compact diagram aims at, and the least width of any.
+const COMPACT_WIDTH: f64 = 820.0;
 const GUTTER: f64 = 86.0;
 const RIGHT_MARGIN: f64 = 24.0;
 const HEADER: f64 = 150.0;
@@ -212,23 +230,40 @@ struct Layout {
     width: f64,
     height: f64,
     node_lane_width: f64,
+    merge_clients: bool,
 }
 
+/// The lane all clients share in a compact diagram.
+const CLIENTS: &str = "clients";
+
 impl Layout {
-    fn new(d: &Diagram) -> Layout {
+    fn new<'a>(d: &'a Diagram) -> Layout {
+        let lane_name = |n: &'a str| lane_name(d.merge_clients, n);
         let mut names: Vec<&str> = d
             .events
             .iter()
-            .flat_map(|e| [e.src.as_str(), e.dest.as_str()])
+            .flat_map(|e| [lane_name(&e.src), lane_name(&e.dest)])
             .collect();
         names.sort_by_key(|n| (Role::of(n), natural_key(n)));
         names.dedup();
 
         // Wide enough lanes for labels, narrower for clients (whose arrows only ever go to
-        // nodes); the page widens with the number of lanes rather than squeezing them.
-        let servers = names.iter().filter(|n| Role::of(n) != Role::Client).count();
-        let node_w = (1000.0 / servers.max(1) as f64).clamp(80.0, 170.0);
-        let client_w = (node_w * 0.45).clamp(54.0, 72.0);
+        // nodes). The page widens with the number of lanes rather than squeezing them,
+        // except in a compact diagram, which aims at the width of a book's page.
+        let servers = names
+            .iter()
+            .filter(|n| Role::of(n) != Role::Client)
+            .count()
+            .max(1);
+        let clients = names.len() - servers.min(names.len());
+        let (node_w, client_w) = if d.merge_clients {
+            let client_w = 76.0;
+            let room = COMPACT_WIDTH - GUTTER - RIGHT_MARGIN - client_w * clients as f64;
+            ((room / servers as f64).clamp(80.0, 170.0), client_w)
+        } else {
+            let node_w = (1000.0 / servers as f64).clamp(80.0, 170.0);
+            (node_w, (node_w * 0.45).clamp(54.0, 72.0))
+        };
         let mut x = GUTTER;
         let mut lanes = Vec::new();
         for name in names {
@@ -245,7 +280,7 @@ impl Layout {
             });
             x += w;
         }
-        let width = (x + RIGHT_MARGIN).max(760.0);
+        let width = (x + RIGHT_MARGIN).max(COMPACT_WIDTH);
         let lane_x = lanes.iter().map(|l| (l.name.clone(), l.x)).collect();
 
         let mut ys = Vec::with_capacity(d.events.len());
@@ -271,7 +306,15 @@ impl Layout {
             width,
             height,
             node_lane_width: node_w,
+            merge_clients: d.merge_clients,
         }
+    }
+
+    /// The x of a participant's lane.
+    fn x_of(&self, name: &str) -> Option<f64> {
+        self.lane_x
+            .get(lane_name(self.merge_clients, name))
+            .copied()
     }
 
     /// The y at which time `t` (ns) falls, between the rows around it.
@@ -338,7 +381,7 @@ impl Layout {
             let sides = super::sides(&p.grudge);
             for side in sides.iter().take(sides.len().saturating_sub(1)) {
                 for node in side {
-                    if let Some(&lx) = self.lane_x.get(node) {
+                    if let Some(lx) = self.x_of(node) {
                         let w = self.node_lane_width * 0.5;
                         svg.rect(lx - w / 2.0, y0, w, y1 - y0, r#"class="cut-off""#);
                     }
@@ -465,17 +508,20 @@ impl Layout {
         end: &Event,
         y1: f64,
     ) {
-        let (Some(&x0), Some(&x1)) = (self.lane_x.get(&send.src), self.lane_x.get(&send.dest))
-        else {
+        let (Some(x0), Some(x1)) = (self.x_of(&send.src), self.x_of(&send.dest)) else {
             return;
         };
         let dropped = end.kind == EventKind::Drop;
-        let class = message_class(send, dropped);
+        let class = message_class(send, end);
         let tooltip = format!(
             "{} → {}{}: {}",
             send.src,
             send.dest,
-            if dropped { " (dropped)" } else { "" },
+            match class {
+                "drop" => " (dropped by a partition)",
+                "gone" => " (dropped: the recipient had left)",
+                _ => "",
+            },
             send.body
         );
         let _ = write!(svg, r#"<g class="{class}">"#);
@@ -537,22 +583,26 @@ impl Layout {
             r#"class="title""#,
             &format!("Messages · {title}"),
         );
-        let drops = d
-            .events
-            .iter()
-            .filter(|e| e.kind == EventKind::Drop)
-            .count();
+        let classes = self.classes(d);
+        let count = |class: &str| classes.iter().filter(|c| **c == class).count();
         let mut what = format!(
             "{} messages sent in {}",
             d.message_count(),
             d.window.describe()
         );
-        if drops > 0 {
-            let _ = write!(what, ", {drops} dropped by partitions");
+        if count("drop") > 0 {
+            let _ = write!(what, ", {} dropped by partitions", count("drop"));
         }
-        what.push_str(" · time runs down; hover an arrow for the whole message");
+        if count("gone") > 0 {
+            let _ = write!(what, ", {} to a recipient that had left", count("gone"));
+        }
+        what.push_str(" · time runs down");
+        if !d.merge_clients {
+            what.push_str("; hover an arrow for the whole message");
+        }
         svg.text(GUTTER, 52.0, r#"class="muted""#, &what);
-        self.draw_legend(svg, 74.0);
+        let partitioned = self.partitions_shown(d) > 0;
+        self.draw_legend(svg, 74.0, &classes, partitioned);
 
         // Group captions above the lane names.
         let mut y = HEADER - 30.0;
@@ -611,23 +661,57 @@ impl Layout {
         }
     }
 
-    fn draw_legend(&self, svg: &mut Svg, y: f64) {
+    /// The class of every message drawn.
+    fn classes(&self, d: &Diagram) -> Vec<&'static str> {
+        let mut sends: HashMap<u64, &Event> = HashMap::new();
+        let mut out = Vec::new();
+        for e in &d.events {
+            match e.kind {
+                EventKind::Send => {
+                    sends.insert(e.id, e);
+                }
+                EventKind::Recv | EventKind::Drop => {
+                    if let Some(send) = sends.get(&e.id) {
+                        out.push(message_class(send, e));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// How many partitions overlap the drawn events.
+    fn partitions_shown(&self, d: &Diagram) -> usize {
+        let (Some(first), Some(last)) = (d.events.first(), d.events.last()) else {
+            return 0;
+        };
+        d.partitions
+            .iter()
+            .filter(|p| p.end.unwrap_or(i64::MAX) >= first.time && p.start <= last.time)
+            .count()
+    }
+
+    /// A legend of the kinds of message the diagram shows.
+    fn draw_legend(&self, svg: &mut Svg, y: f64, classes: &[&str], partitioned: bool) {
         let mut x = GUTTER;
-        for (class, what) in [
+        let kinds = [
             ("client", "client traffic"),
             ("server", "between nodes"),
             ("service", "to or from a service"),
             ("error", "error reply"),
             ("drop", "dropped by a partition"),
-        ] {
+            ("gone", "dropped: recipient had left"),
+        ];
+        for (class, what) in kinds.into_iter().filter(|(c, _)| classes.contains(c)) {
             let _ = write!(svg, r#"<g class="{class}">"#);
-            let marker = if class == "drop" {
+            let crossed = matches!(class, "drop" | "gone");
+            let marker = if crossed {
                 String::new()
             } else {
                 format!(r#"marker-end="url(#head-{class})""#)
             };
             svg.line((x, y - 4.0), (x + 28.0, y - 4.0), &marker);
-            if class == "drop" {
+            if crossed {
                 let _ = write!(
                     svg,
                     r#"<path class="cross" d="M{a} {b} L{c} {d} M{a} {d} L{c} {b}"/>"#,
@@ -641,8 +725,10 @@ impl Layout {
             svg.text(x + 36.0, y, "", what);
             x += 50.0 + 6.5 * what.len() as f64;
         }
-        svg.rect(x, y - 11.0, 26.0, 13.0, r#"class="partition""#);
-        svg.text(x + 32.0, y, "", "partition");
+        if partitioned {
+            svg.rect(x, y - 11.0, 26.0, 13.0, r#"class="partition""#);
+            svg.text(x + 32.0, y, "", "partition");
+        }
     }
 }
 
@@ -734,12 +820,13 @@ impl Labels {
 }
 
 /// The drawing classes of messages with their colours.
-const CLASSES: [(&str, &str); 5] = [
+const CLASSES: [(&str, &str); 6] = [
     ("client", palette::CLIENT),
     ("server", palette::SERVER),
     ("service", palette::SERVICE),
     ("error", palette::ERROR),
     ("drop", palette::DROP),
+    ("gone", palette::MUTED),
 ];
 
 /// The diagram's CSS: message colours come from the shared palette.
@@ -758,8 +845,8 @@ fn style() -> String {
 .partition-label { fill: #d9480f; font-size: 11px; font-weight: bold; }
 .notice { fill: #d9480f; font-weight: bold; }
 line, path { fill: none; stroke-width: 1.5; }
-.drop line, .drop path { stroke-dasharray: 5 3; }
-.drop path.cross { stroke-dasharray: none; stroke-width: 2.5; }
+.drop line, .drop path, .gone line, .gone path { stroke-dasharray: 5 3; }
+.drop path.cross, .gone path.cross { stroke-dasharray: none; stroke-width: 2.5; }
 .messages g:hover line, .messages g:hover path { stroke-width: 3; }
 .label { font-size: 11px; }
 "#,
@@ -778,11 +865,16 @@ line, path { fill: none; stroke-width: 1.5; }
     css
 }
 
-/// `client`, `server`, `service`, `error` or `drop`: how a message is drawn.
-fn message_class(send: &Event, dropped: bool) -> &'static str {
+/// `client`, `server`, `service`, `error`, `drop` (by a partition) or `gone` (dropped
+/// because its recipient had left): how a message is drawn, given its send and its end.
+fn message_class(send: &Event, end: &Event) -> &'static str {
     let roles = (Role::of(&send.src), Role::of(&send.dest));
-    if dropped {
-        "drop"
+    if end.kind == EventKind::Drop {
+        if end.reason.as_deref() == Some("unknown-dest") {
+            "gone"
+        } else {
+            "drop"
+        }
     } else if send.body.get("type").and_then(Value::as_str) == Some("error") {
         "error"
     } else if roles.0 == Role::Client || roles.1 == Role::Client {
@@ -966,10 +1058,51 @@ mod tests {
         assert!(svg.contains("echo echo=&quot;hi&quot;"));
         assert!(svg.contains("gossip ids=[1,2]"));
         assert!(svg.contains("error 11 busy"));
-        assert!(svg.contains("n1 → n0 (dropped)"));
+        assert!(svg.contains("n1 → n0 (dropped by a partition)"));
+        // The legend names what the diagram shows, and only that.
+        assert!(svg.contains(">dropped by a partition</text>"));
+        assert!(!svg.contains(">to or from a service</text>"));
+        assert!(!svg.contains(">partition</text>"));
         // The 100 ms latency of the gossip and the 200 ms pause are shortened and marked.
         assert!(svg.contains("+198 ms"));
         assert!(!svg.contains(r#"class="notice""#));
+    }
+
+    #[test]
+    fn compact_diagrams_share_one_client_lane() {
+        let opts = Options {
+            compact: true,
+            with_init: true,
+            ..Options::default()
+        };
+        let svg = diagram(&small_run(), &opts).to_svg("t");
+        assert!(svg.contains(">clients</text>"));
+        assert!(!svg.contains(">c0</text>") && !svg.contains(">c1</text>"));
+        assert_eq!(count(&svg, r#"class="lane client-lane""#), 1);
+        assert_eq!(count(arrows(&svg), "<line "), 5);
+        assert!(svg.contains(r#"width="820""#));
+    }
+
+    #[test]
+    fn replies_to_departed_clients_are_told_apart_from_partitions() {
+        let j = journal(&[
+            ev(
+                "send",
+                1,
+                1.0,
+                "n0",
+                "c3",
+                json!({"type": "read_ok", "in_reply_to": 4}),
+            ),
+            json!({"type": "drop", "id": 1, "time": 1_000_000, "src": "n0", "dest": "c3",
+                   "body": {"type": "read_ok"}, "reason": "unknown-dest"}),
+        ]);
+        let svg = diagram(&j, &Options::default()).to_svg("t");
+        assert_eq!(count(arrows(&svg), r#"<g class="gone">"#), 1);
+        assert_eq!(count(arrows(&svg), r#"class="cross""#), 1);
+        assert!(svg.contains("1 to a recipient that had left"));
+        assert!(svg.contains(">dropped: recipient had left</text>"));
+        assert!(!svg.contains("dropped by partitions"));
     }
 
     #[test]

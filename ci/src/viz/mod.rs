@@ -42,12 +42,14 @@ impl Window {
         self.from_ms.is_none_or(|from| ms >= from) && self.to_ms.is_none_or(|to| ms <= to)
     }
 
-    /// The part of file names that tells this window apart, e.g. `-2000-4000ms`.
+    /// The part of file names that tells this window apart: `-2000-4000ms`,
+    /// `-to-1500ms`, `-from-2000ms`, or nothing for the whole run.
     fn suffix(&self) -> String {
-        let end = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
         match (self.from_ms, self.to_ms) {
             (None, None) => String::new(),
-            (from, to) => format!("-{}-{}ms", end(from), end(to)),
+            (Some(from), None) => format!("-from-{from}ms"),
+            (None, Some(to)) => format!("-to-{to}ms"),
+            (Some(from), Some(to)) => format!("-{from}-{to}ms"),
         }
     }
 
@@ -72,6 +74,10 @@ pub struct Options {
     /// Draw `init`/`init_ok` too (left out by default, as Maelstrom does, to keep the
     /// picture about the algorithm).
     pub with_init: bool,
+    /// Names the run in the pictures' titles instead of its directory.
+    pub title: Option<String>,
+    /// Fit a page of the book: all clients share one lane, nodes get narrower lanes.
+    pub compact: bool,
 }
 
 impl Default for Options {
@@ -80,8 +86,69 @@ impl Default for Options {
             window: Window::default(),
             max_messages: 2000,
             with_init: false,
+            title: None,
+            compact: false,
         }
     }
+}
+
+/// The pictures there are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Picture {
+    Messages,
+    Latency,
+    Rate,
+    Propagation,
+}
+
+impl Picture {
+    pub const ALL: [Picture; 4] = [
+        Picture::Messages,
+        Picture::Latency,
+        Picture::Rate,
+        Picture::Propagation,
+    ];
+
+    /// The file name's stem, e.g. `messages`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Picture::Messages => "messages",
+            Picture::Latency => "latency",
+            Picture::Rate => "rate",
+            Picture::Propagation => "propagation",
+        }
+    }
+}
+
+/// Draws one picture of the run in `run_dir`; `None` when the run has nothing it could
+/// show (no journal for the diagram, no broadcasts for propagation).
+pub fn draw(run_dir: &Path, picture: Picture, opts: &Options) -> Result<Option<String>> {
+    draw_run(&Run::load(run_dir)?, run_dir, picture, opts)
+}
+
+fn draw_run(run: &Run, run_dir: &Path, picture: Picture, opts: &Options) -> Result<Option<String>> {
+    let title = opts.title.as_deref().unwrap_or(&run.title);
+    let window = &opts.window;
+    Ok(match picture {
+        Picture::Messages => {
+            let journal = run_dir.join("messages.jsonl");
+            if !journal.exists() {
+                return Ok(None);
+            }
+            let file = fs::File::open(&journal)
+                .with_context(|| format!("opening {}", journal.display()))?;
+            let diagram = messages::Diagram::read(BufReader::new(file), &run.partitions, opts)
+                .with_context(|| format!("reading {}", journal.display()))?;
+            Some(diagram.to_svg(title))
+        }
+        _ if !run.history_found => None,
+        Picture::Latency => Some(latency::svg(run, title, window)),
+        Picture::Rate => Some(rate::svg(run, title, window)),
+        Picture::Propagation => {
+            propagation::applies(run).then(|| propagation::svg(run, title, window))
+        }
+    })
 }
 
 /// `cargo maelstrom viz`: redraws a run's pictures, or a window of them, and prints the
@@ -100,6 +167,7 @@ pub fn command(opts: &crate::cli::VizOpts) -> Result<()> {
         },
         max_messages: opts.max_messages,
         with_init: opts.with_init,
+        ..Options::default()
     };
     for path in write_with(&opts.run, &options)? {
         println!("{}", path.display());
@@ -117,27 +185,13 @@ pub fn write_all(run_dir: &Path) -> Result<Vec<PathBuf>> {
 /// file names (`messages-2000-4000ms.svg`) so they never replace the run's own pictures.
 pub fn write_with(run_dir: &Path, opts: &Options) -> Result<Vec<PathBuf>> {
     let run = Run::load(run_dir)?;
-    let suffix = opts.window.suffix();
     let mut written = Vec::new();
-    let mut put = |name: &str, svg: String| -> Result<()> {
-        let path = run_dir.join(format!("{name}{suffix}.svg"));
-        fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
-        written.push(path);
-        Ok(())
-    };
-    let journal = run_dir.join("messages.jsonl");
-    if journal.exists() {
-        let file =
-            fs::File::open(&journal).with_context(|| format!("opening {}", journal.display()))?;
-        let diagram = messages::Diagram::read(BufReader::new(file), &run.partitions, opts)
-            .with_context(|| format!("reading {}", journal.display()))?;
-        put("messages", diagram.to_svg(&run.title))?;
-    }
-    if run.history_found {
-        put("latency", latency::svg(&run, &opts.window))?;
-        put("rate", rate::svg(&run, &opts.window))?;
-        if propagation::applies(&run) {
-            put("propagation", propagation::svg(&run, &opts.window))?;
+    for picture in Picture::ALL {
+        if let Some(svg) = draw_run(&run, run_dir, picture, opts)? {
+            let name = format!("{}{}.svg", picture.name(), opts.window.suffix());
+            let path = run_dir.join(name);
+            fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
+            written.push(path);
         }
     }
     Ok(written)
@@ -411,6 +465,11 @@ mod tests {
         assert!(!w.contains_ns(4_001_000_000));
         assert_eq!(w.suffix(), "-2000-4000ms");
         assert_eq!(Window::default().suffix(), "");
+        let first = Window {
+            from_ms: None,
+            to_ms: Some(1500.0),
+        };
+        assert_eq!(first.suffix(), "-to-1500ms");
         assert!(Window::default().contains_ns(-5));
     }
 

@@ -20,7 +20,7 @@ pub fn applies(run: &Run) -> bool {
     run.history.iter().any(|op| op.f == ADD)
 }
 
-pub fn svg(run: &Run, window: &Window) -> String {
+pub fn svg(run: &Run, title: &str, window: &Window) -> String {
     let span = TimeSpan::of(run, window);
     let fates: Vec<_> = fates(&run.history, ADD)
         .into_iter()
@@ -44,7 +44,7 @@ pub fn svg(run: &Run, window: &Window) -> String {
     let mut svg = Svg::new(plot::WIDTH, Panel::page_height(1), &plot::style());
     plot::header(
         &mut svg,
-        &format!("Propagation · {}", run.title),
+        &format!("Propagation · {title}"),
         &format!(
             "One point per broadcast value: when it was acknowledged, and how long until \
              every read that began later contained it (ms) · {}",
@@ -121,7 +121,7 @@ mod tests {
         h.extend(partition_ops(8, 300, 600));
         let run = Run::from_history("t", h);
         assert!(applies(&run));
-        let svg = svg(&run, &Window::default());
+        let svg = svg(&run, "t", &Window::default());
         assert_eq!(
             svg.matches("<circle cx").count(),
             2 + 2,

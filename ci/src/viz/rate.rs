@@ -10,7 +10,7 @@ use super::svg::{Svg, num};
 use super::{Run, Window};
 use crate::history::{OpType, pairs};
 
-pub fn svg(run: &Run, window: &Window) -> String {
+pub fn svg(run: &Run, title: &str, window: &Window) -> String {
     let span = TimeSpan::of(run, window);
     // One-second buckets, finer when the window is only a few seconds long.
     let bucket = if span.to - span.from >= 10.0 {
@@ -54,7 +54,7 @@ pub fn svg(run: &Run, window: &Window) -> String {
     let mut svg = Svg::new(plot::WIDTH, Panel::page_height(fs.len()), &plot::style());
     plot::header(
         &mut svg,
-        &format!("Throughput · {}", run.title),
+        &format!("Throughput · {title}"),
         &format!(
             "Operations completed per second, counted in {} s buckets · {}",
             bucket,
@@ -140,7 +140,7 @@ mod tests {
         h.push(op(8, 700, OpType::Invoke, c(1), "broadcast"));
         h.push(op(9, 5700, OpType::Fail, c(1), "broadcast"));
         h.extend(partition_ops(10, 2000, 4000));
-        let svg = svg(&Run::from_history("t", h), &Window::default());
+        let svg = svg(&Run::from_history("t", h), "t", &Window::default());
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert!(svg.contains("read: 4 completed"));
         assert!(svg.contains("broadcast: 1 completed"));

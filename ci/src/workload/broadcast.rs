@@ -176,14 +176,13 @@ impl Client for BroadcastClient {
         let outcome = match op.f.as_str() {
             "broadcast" => rpc
                 .call(json!({"type": "broadcast", "message": op.value}))
-                .and_then(|reply| malformed(check_reply(&reply, "broadcast_ok", &[])))
+                .and_then(|reply| {
+                    check_reply(&reply, "broadcast_ok", &[]).map_err(RpcFailure::Malformed)
+                })
                 .map(|()| op.value.clone()),
             "read" => rpc.call(json!({"type": "read"})).and_then(|reply| {
-                malformed(check_reply(
-                    &reply,
-                    "read_ok",
-                    &[("messages", Field::Array)],
-                ))?;
+                check_reply(&reply, "read_ok", &[("messages", Field::Array)])
+                    .map_err(RpcFailure::Malformed)?;
                 Ok(reply["messages"].clone())
             }),
             other => Err(RpcFailure::Malformed(format!("unknown operation {other}"))),
@@ -195,14 +194,11 @@ impl Client for BroadcastClient {
     }
 }
 
-fn malformed(check: Result<(), String>) -> Result<(), RpcFailure> {
-    check.map_err(RpcFailure::Malformed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::history::OpType;
+    use crate::workload::Canned;
     use rand::SeedableRng;
 
     fn nodes(n: usize) -> Vec<String> {
@@ -291,18 +287,6 @@ mod tests {
             "{} broadcasts",
             values.len()
         );
-    }
-
-    /// Answers every call with one canned reply.
-    struct Canned(Result<Value, RpcFailure>);
-
-    impl Rpc for Canned {
-        fn node(&self) -> &str {
-            "n0"
-        }
-        fn call(&mut self, _body: Value) -> Result<Value, RpcFailure> {
-            self.0.clone()
-        }
     }
 
     fn invoke(f: &str, value: Value, reply: Result<Value, RpcFailure>) -> Completion {

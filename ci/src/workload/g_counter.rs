@@ -102,6 +102,7 @@ impl Client for CounterClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workload::Canned;
     use rand::SeedableRng;
 
     #[test]
@@ -118,17 +119,6 @@ mod tests {
         assert!((900..1100).contains(&deltas.len()), "{} adds", deltas.len());
         assert!(deltas.iter().all(|d| (0..=4).contains(d)));
         assert!((0..=4).all(|d| deltas.contains(&d)));
-    }
-
-    struct Canned(Result<Value, RpcFailure>);
-
-    impl Rpc for Canned {
-        fn node(&self) -> &str {
-            "n0"
-        }
-        fn call(&mut self, _body: Value) -> Result<Value, RpcFailure> {
-            self.0.clone()
-        }
     }
 
     fn invoke(f: &str, value: Value, reply: Result<Value, RpcFailure>) -> Completion {

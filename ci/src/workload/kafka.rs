@@ -101,11 +101,13 @@ impl Client for KafkaClient {
             Ok(value) => Completion::ok(value),
             // kafka.clj calls its RPCs without Maelstrom's `with-errors`, so every failure
             // (a timeout, an error reply even with a definite code, a malformed reply)
-            // escapes as an exception, and Jepsen records an exception as `info`.
-            Err(failure) => Completion {
-                kind: OpType::Info,
-                ..Completion::from_failure(op.value.clone(), &failure, false)
-            },
+            // escapes as an exception, which Jepsen's worker records as `info` with the
+            // error "indeterminate: <message>" (`jepsen/src/jepsen/generator/interpreter.clj`,
+            // `spawn-worker`).
+            Err(failure) => Completion::info(
+                op.value.clone(),
+                format!("indeterminate: {}", describe(&failure)).into(),
+            ),
         }
     }
 }
@@ -174,6 +176,16 @@ fn send(rpc: &mut dyn Rpc, value: &Value) -> Result<Value, RpcFailure> {
         .as_i64()
         .ok_or_else(|| malformed("`offset` must fit in 64 signed bits", &reply))?;
     Ok(json!([["send", key, [offset, msg]]]))
+}
+
+fn describe(failure: &RpcFailure) -> String {
+    match failure {
+        RpcFailure::Timeout => "client timed out waiting for a reply".into(),
+        RpcFailure::Error { code, text } => {
+            format!("error {code} ({}) {text}", super::error_name(*code))
+        }
+        RpcFailure::Malformed(why) => format!("malformed reply: {why}"),
+    }
 }
 
 fn malformed(why: &str, reply: &Value) -> RpcFailure {
@@ -538,6 +550,11 @@ mod tests {
             let done = invoke(&mut client, &mut rpc, "send", json!([["send", "3", 7]]));
             assert_eq!(done.kind, OpType::Info);
             assert_eq!(done.value, json!([["send", "3", 7]]));
+            let error = done.error.unwrap();
+            assert!(
+                error.as_str().unwrap().starts_with("indeterminate: "),
+                "{error}"
+            );
         }
     }
 

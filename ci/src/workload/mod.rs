@@ -208,6 +208,20 @@ pub trait Workload: Send + Sync {
     fn check(&self, history: &[Op], opts: &TestOpts) -> Verdict;
 }
 
+/// An [`Rpc`] for client unit tests: answers every call with one canned reply.
+#[cfg(test)]
+pub(crate) struct Canned(pub Result<Value, RpcFailure>);
+
+#[cfg(test)]
+impl Rpc for Canned {
+    fn node(&self) -> &str {
+        "n0"
+    }
+    fn call(&mut self, _body: Value) -> Result<Value, RpcFailure> {
+        self.0.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -105,24 +105,13 @@ impl Generator for TxnGenerator {
 mod tests {
     use super::*;
     use crate::history::OpType;
+    use crate::workload::Canned;
     use rand::SeedableRng;
     use std::collections::HashSet;
 
-    struct Reply(Result<Value, RpcFailure>);
-
-    impl Rpc for Reply {
-        fn node(&self) -> &str {
-            "n0"
-        }
-        fn call(&mut self, body: Value) -> Result<Value, RpcFailure> {
-            assert_eq!(body["type"], "txn");
-            self.0.clone()
-        }
-    }
-
     fn run(reply: Result<Value, RpcFailure>) -> Completion {
         let op = Invocation::new("txn", json!([["r", 1, null], ["w", 1, 6]]));
-        TxnClient.invoke(&mut Reply(reply), &op)
+        TxnClient.invoke(&mut Canned(reply), &op)
     }
 
     #[test]

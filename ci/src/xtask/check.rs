@@ -160,7 +160,10 @@ fn run_stage(stage: Stage, opts: &CheckOpts, rows: &mut Vec<RowResult>) -> Resul
         Stage::Table => {
             let (passed, found) = run_table(opts)?;
             let failed = found.iter().filter(|r| !r.passed()).count();
-            let note = format!("{} rows, {failed} failed", found.len());
+            let note = match found.len() {
+                0 => "no rows".to_string(),
+                n => format!("{}, {failed} failed", count(n, "row")),
+            };
             *rows = found;
             (passed, note)
         }

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use similar::TextDiff;
 
-/// The steps in book order. A diff is written for each consecutive pair whose crates both
-/// exist, named after the later step: `broadcast_2.diff` is broadcast_1 → broadcast_2.
+/// The steps in book order. A diff is written for each consecutive pair of the same
+/// challenge (`broadcast_1` → `broadcast_2`, not `unique_ids` → `broadcast_1`) whose crates
+/// both exist, named after the later step: `broadcast_2.diff`.
 pub const STEPS: [&str; 14] = [
     "echo",
     "unique_ids",
@@ -44,7 +45,7 @@ pub fn write() -> Result<bool> {
         if !wanted.contains_key(&file) {
             std::fs::remove_file(&file)?;
             println!(
-                "removed {} (its steps no longer both exist)",
+                "removed {} (no longer a pair of existing steps of one challenge)",
                 file.display()
             );
         }
@@ -70,7 +71,7 @@ pub fn stale(root: &Path) -> Result<Vec<String>> {
     for file in existing(root)? {
         if !wanted.contains_key(&file) {
             problems.push(format!(
-                "{} belongs to no pair of existing step crates",
+                "{} is not the diff of a pair of existing steps of one challenge",
                 file.display()
             ));
         }
@@ -86,6 +87,9 @@ pub fn expected(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
     let crates = super::project::solution_crates(root)?;
     let mut diffs = BTreeMap::new();
     for pair in STEPS.windows(2) {
+        if challenge(pair[0]) != challenge(pair[1]) {
+            continue;
+        }
         let (Some(old), Some(new)) = (crates.get(pair[0]), crates.get(pair[1])) else {
             continue;
         };
@@ -93,6 +97,14 @@ pub fn expected(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
         diffs.insert(Path::new(DIFFS_DIR).join(format!("{}.diff", pair[1])), text);
     }
     Ok(diffs)
+}
+
+/// `broadcast_2` → `broadcast`; a step without a number is a challenge of its own.
+fn challenge(step: &str) -> &str {
+    match step.rsplit_once('_') {
+        Some((name, n)) if n.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => step,
+    }
 }
 
 fn existing(root: &Path) -> Result<Vec<PathBuf>> {
@@ -183,6 +195,8 @@ mod tests {
             "pub fn gossip() {}\n",
         );
         crate_at(&s, "broadcast_4", "fn main() {}\n");
+        crate_at(&s, "unique_ids", "fn main() {}\n");
+        crate_at(&s, "g_counter", "fn main() {}\n");
 
         let diffs = expected(&s.0).unwrap();
         assert_eq!(
@@ -206,6 +220,6 @@ mod tests {
         assert!(problems[0].contains("out of date"), "{problems:?}");
         assert!(problems[1].contains("cargo xtask diffs"));
         s.write("src/generated/diffs/txn_9.diff", "");
-        assert!(stale(&s.0).unwrap()[1].contains("txn_9.diff belongs to no pair"));
+        assert!(stale(&s.0).unwrap()[1].contains("txn_9.diff is not the diff"));
     }
 }

@@ -7,12 +7,14 @@
 //! * `regen` runs the acceptance rows the book shows, or compares in a table, and records
 //!   what produced them.
 //! * `diffs` writes the diff between consecutive step crates.
+//! * `pictures` draws the book's pictures from seeded runs.
 //! * `snippets` runs only the check of the book's code blocks and includes.
 //!
 //! One module per concern: [`steps`] reads `ci/steps.toml`, [`table`] runs its rows,
 //! [`results`] reads what a run wrote, [`regen`] and [`stale`] keep shown runs current,
 //! [`comparisons`] the tables that set several runs side by side,
-//! [`diffs`] the step diffs, [`snippets`] the markdown rules, [`book`] mdBook itself.
+//! [`diffs`] the step diffs, [`pictures`] the book's pictures, [`snippets`] the markdown
+//! rules, [`book`] mdBook itself.
 
 pub mod book;
 pub mod check;
@@ -20,6 +22,7 @@ pub mod comparisons;
 pub mod diffs;
 pub mod edn;
 pub mod markdown;
+pub mod pictures;
 pub mod process;
 pub mod project;
 pub mod regen;
@@ -65,6 +68,12 @@ pub enum Command {
     },
     /// Writes src/generated/diffs/<step>.diff between consecutive step crates.
     Diffs,
+    /// Draws the book's pictures (ci/pictures.toml) into src/generated/pictures/.
+    Pictures {
+        /// Only these pictures (repeatable).
+        #[arg(long = "name")]
+        names: Vec<String>,
+    },
     /// Checks the book's code blocks, includes and anchors.
     Snippets,
 }
@@ -106,6 +115,7 @@ pub fn main() -> ExitCode {
         Command::Book { port } => book::serve(port),
         Command::Regen { steps } => regen::run(&steps),
         Command::Diffs => diffs::write(),
+        Command::Pictures { names } => pictures::run(&names),
         Command::Snippets => snippets::run(),
     };
     match outcome {

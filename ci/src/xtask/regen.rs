@@ -81,8 +81,12 @@ pub fn sources_digest(root: &Path, step: &Step) -> Result<String> {
     project::digest(root, &[dir, helper], &step.learner_command())
 }
 
-/// The text of a shown run: the command, then what the runner printed.
+/// The text of a shown run: the command, then what the runner printed. The table gives
+/// each row its own store; a learner's run uses the default `store/`, so that is the path
+/// the book shows.
 pub fn render(step: &Step, summary: &str) -> String {
+    let row_store = format!("{}/{}/store", table::ROWS_DIR, step.name);
+    let summary = summary.replace(&row_store, "store");
     let mut text = format!("$ {}\n{summary}", step.learner_command());
     if !text.ends_with('\n') {
         text.push('\n');
@@ -185,4 +189,24 @@ fn prune(root: &Path, all: &[Step], manifest: &mut Manifest) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shows_the_learners_command_and_store() {
+        let text = "[[step]]\nname = \"echo\"\ncrate = \"echo\"\n\
+                    args = [\"--node-count\", \"1\", \"-w\", \"echo\"]\nseed = 3\n\
+                    expect = \"valid\"\nshow = true\n";
+        let step = steps::parse(text).unwrap().remove(0);
+        let summary = "echo: 1 node\nResults: target/xtask/rows/echo/store/echo/20260101T000000.000\n\
+                       \nEverything looks good!";
+        assert_eq!(
+            render(&step, summary),
+            "$ cargo maelstrom test -w echo --bin target/debug/echo --node-count 1 --seed 3\n\
+             echo: 1 node\nResults: store/echo/20260101T000000.000\n\nEverything looks good!\n"
+        );
+    }
 }

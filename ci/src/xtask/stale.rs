@@ -1,6 +1,6 @@
 //! The staleness check: every run output the book shows was produced by the code and
 //! arguments as they are now, every chapter's run include has a recorded run, and the step
-//! diffs are current.
+//! diffs and the book's pictures are current.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,6 +20,7 @@ pub fn check(root: &Path) -> Result<Vec<String>> {
     problems.extend(unknown_runs(&steps, &included));
     problems.extend(super::diffs::stale(root)?);
     problems.extend(super::comparisons::stale(root, &steps)?);
+    problems.extend(super::pictures::stale(root)?);
     Ok(problems)
 }
 

@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+pub mod kafka;
+pub mod txn;
+
 /// A node's identity and its way out.
 #[derive(Debug)]
 pub struct Node {

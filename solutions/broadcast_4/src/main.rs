@@ -73,7 +73,7 @@ enum Shape {
     Direct,
 }
 
-/// How this node spreads values, from arguments like `shape=star batch-ms=250`.
+/// How this node spreads values, from arguments like `shape=star batch-ms=200`.
 #[derive(Debug, Clone, PartialEq)]
 struct Config {
     shape: Shape,
@@ -88,7 +88,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             shape: Shape::Star,
-            batch: Duration::from_millis(250),
+            batch: Duration::from_millis(200),
             leaf_batch: Duration::ZERO,
         }
     }

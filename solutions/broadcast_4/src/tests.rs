@@ -131,8 +131,8 @@ fn a_leaf_value_reaches_the_other_leaves_in_two_hops_and_one_batch() {
     sim.run_for(ms(100));
     assert!(sim.values_on("n0").contains(&7));
     assert!(sim.values_on("n2").is_empty());
-    // The hub waits for the end of its batch (250 ms at most), then one more hop.
-    sim.run_for(ms(250 + 100));
+    // The hub waits for the end of its batch (200 ms at most), then one more hop.
+    sim.run_for(ms(200 + 100));
     assert!(sim.everyone_has(&[7]));
 }
 // ANCHOR_END: test_two_hops
@@ -178,7 +178,7 @@ fn values_cross_a_partition_once_it_heals() {
 
     sim.cut_off.clear();
     // The next retry, one hop, one batch, one more hop.
-    sim.run_for(RETRY_AFTER + ms(100 + 250 + 100));
+    sim.run_for(RETRY_AFTER + ms(100 + 200 + 100));
     assert!(sim.everyone_has(&[1, 2]));
 }
 // ANCHOR_END: test_partition

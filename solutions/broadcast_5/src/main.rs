@@ -96,8 +96,8 @@ impl Config {
 struct Link {
     /// Values the peer has not acknowledged; every message to it carries them all.
     unacked: BTreeSet<u64>,
-    /// Since when some of `unacked` have been waiting to be sent for the first time.
-    news_since: Option<Instant>,
+    /// Whether some of `unacked` have never been sent.
+    news: bool,
     /// When we last sent to the peer.
     last_sent: Option<Instant>,
     /// Values the peer sent that we have not acknowledged yet, and since when.
@@ -106,10 +106,9 @@ struct Link {
 }
 
 impl Link {
-    /// How long the oldest value never sent to this peer has waited.
-    fn news_age(&self, now: Instant) -> Option<Duration> {
-        let since = self.news_since.filter(|_| !self.unacked.is_empty())?;
-        Some(now - since)
+    /// Whether the peer has values it was never sent.
+    fn has_news(&self) -> bool {
+        self.news && !self.unacked.is_empty()
     }
 
     /// Whether something is late: a value the peer should have acknowledged, or an
@@ -126,7 +125,7 @@ impl Link {
     }
 
     fn next_message(&mut self, now: Instant) -> Payload {
-        self.news_since = None;
+        self.news = false;
         self.last_sent = Some(now);
         self.owed_since = None;
         Payload::Gossip {
@@ -183,7 +182,7 @@ impl Server {
     fn handle(&mut self, msg: Message<Payload>, now: Instant) -> anyhow::Result<()> {
         match msg.payload() {
             Payload::Broadcast { message } => {
-                self.learn(*message, None, now);
+                self.learn(*message, None);
                 self.node.reply(&msg, Payload::BroadcastOk)?;
             }
             Payload::Read => {
@@ -201,9 +200,13 @@ impl Server {
                     link.owed_since.get_or_insert(now);
                 }
                 for &value in messages {
-                    self.learn(value, Some(&msg.src), now);
+                    self.learn(value, Some(&msg.src));
                 }
-                if let Some(round) = &mut self.round {
+                // Only an answer carries acknowledgements: a leaf owes some only once
+                // a round's values reached it. What it sent before is not an answer.
+                if let Some(round) = &mut self.round
+                    && !acks.is_empty()
+                {
                     round.waiting.remove(&msg.src);
                 }
                 if !self.is_hub() && !messages.is_empty() {
@@ -219,7 +222,7 @@ impl Server {
 
     /// Remembers `value` and, if it is new, queues it for the peers that need it:
     /// from a leaf's client, the hub; on the hub, every leaf but the one it came from.
-    fn learn(&mut self, value: u64, from: Option<&str>, now: Instant) {
+    fn learn(&mut self, value: u64, from: Option<&str>) {
         if let Some(link) = from.and_then(|peer| self.links.get_mut(peer)) {
             link.unacked.remove(&value);
         }
@@ -237,7 +240,7 @@ impl Server {
         for peer in targets {
             let link = self.links.entry(peer).or_default();
             link.unacked.insert(value);
-            link.news_since.get_or_insert(now);
+            link.news = true;
         }
     }
 
@@ -259,8 +262,8 @@ impl Server {
             }
             self.round = None;
         }
-        let news = |l: &Link| l.news_age(now).is_some() || l.is_overdue(now);
-        if !self.links.values().any(news) {
+        let calls_for_a_round = |l: &Link| l.has_news() || l.is_overdue(now);
+        if !self.links.values().any(calls_for_a_round) {
             return Ok(()); // Nothing new anywhere: no round until there is.
         }
         let mut waiting = BTreeSet::new();
@@ -288,13 +291,12 @@ impl Server {
         let due = match self.answer_at {
             // In a round: answer when the hold is over, and not before.
             Some(at) => now >= at,
-            // No round reached us: news goes anyway once it has waited a hold, and
-            // so do retries and acknowledgements that are overdue.
+            // Outside a round, news goes at most once per hold: at once after a quiet
+            // spell, but never so often that a hub we cannot reach gets flooded.
+            // Overdue retries and acknowledgements go regardless.
             None => {
-                let stale = link
-                    .news_age(now)
-                    .is_some_and(|age| age >= self.config.hold);
-                stale || link.is_overdue(now)
+                let rested = link.last_sent.is_none_or(|t| now - t >= self.config.hold);
+                (rested && link.has_news()) || link.is_overdue(now)
             }
         };
         if due {

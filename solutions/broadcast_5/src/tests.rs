@@ -128,16 +128,21 @@ fn settings_come_from_key_value_arguments() {
 
 // ANCHOR: test_quiet
 #[test]
-fn in_a_quiet_network_a_value_waits_one_hold_then_two_hops() {
+fn after_a_quiet_spell_news_goes_at_once_and_then_waits_for_the_round() {
     let mut sim = Sim::new(4, Config::default());
     sim.broadcast("n1", 7);
-    // No round is running, so the leaf sends on its own once the hold is over...
-    sim.run_for(ms(800 + 100));
-    assert!(sim.values_on("n0").contains(&7));
-    assert!(sim.values_on("n2").is_empty());
-    // ... and the hub starts a round for it at once.
-    sim.run_for(ms(100));
+    // No round is running and n1 has not sent for a while: two hops, no waiting.
+    sim.run_for(ms(200));
     assert!(sim.everyone_has(&[7]));
+
+    // n1 sent a moment ago, so its next value waits until a hold has passed since
+    // then. The hub is busy with a round by the time it arrives, so it waits there
+    // for that round's answers too, and then takes one more hop.
+    sim.broadcast("n1", 8);
+    sim.run_for(ms(600));
+    assert!(!sim.values_on("n2").contains(&8));
+    sim.run_for(ms(400));
+    assert!(sim.everyone_has(&[7, 8]));
 }
 // ANCHOR_END: test_quiet
 
@@ -166,6 +171,24 @@ fn in_a_busy_network_leaves_answer_the_hub_and_values_take_at_most_a_round_and_t
     );
 }
 // ANCHOR_END: test_rounds
+
+// ANCHOR: test_early_message
+#[test]
+fn a_message_sent_before_the_round_arrived_is_not_an_answer() {
+    let mut sim = Sim::new(4, Config::default());
+    sim.broadcast("n0", 1); // The hub starts a round at once.
+    sim.run_for(ms(50));
+    // n3 has not heard of the round yet and has been quiet: it sends at once.
+    sim.broadcast("n3", 2);
+    sim.run_for(ms(70));
+    // Now the round has reached n3, so this value waits for n3's answer.
+    sim.broadcast("n3", 3);
+    // The answers arrive one hold after the round's message, and the next round
+    // must carry n3's, so value 3 is everywhere one hop after that.
+    sim.run_for(ms(100 + 800 + 100 + 100 - 120 + 2 * TICK.as_millis() as u64));
+    assert!(sim.everyone_has(&[1, 2, 3]));
+}
+// ANCHOR_END: test_early_message
 
 #[test]
 fn a_healthy_network_sends_no_message_without_news_or_acks_and_then_falls_silent() {

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::check;
 use crate::checker::{Validity, Verdict};
-use crate::history::{Op, OpType, Process};
+use crate::history::{Op, OpType};
 
 #[derive(Default)]
 struct History {
@@ -14,16 +14,8 @@ struct History {
 impl History {
     fn entry(&mut self, process: u64, kind: OpType, value: Value) -> &mut Self {
         let index = self.ops.len();
-        self.ops.push(Op {
-            index,
-            time: index as u64 * 1_000_000,
-            kind,
-            process: Process::Client(process),
-            f: "txn".into(),
-            value,
-            error: None,
-            is_final: false,
-        });
+        self.ops
+            .push(Op::client(index, kind, process, "txn", value));
         self
     }
 

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
+use crate::checker::intern::Interner;
 use crate::history::{Op, OpType, Process};
 
 pub type Key = u32;
@@ -91,32 +92,6 @@ impl Txn {
     }
 }
 
-/// Interns JSON values (keys or register values) as dense ids.
-#[derive(Debug, Default)]
-pub struct Interner {
-    ints: HashMap<i64, u32>,
-    others: HashMap<String, u32>,
-    values: Vec<Value>,
-}
-
-impl Interner {
-    pub fn intern(&mut self, v: &Value) -> u32 {
-        let next = self.values.len() as u32;
-        let id = match v.as_i64() {
-            Some(i) => *self.ints.entry(i).or_insert(next),
-            None => *self.others.entry(v.to_string()).or_insert(next),
-        };
-        if id == next {
-            self.values.push(v.clone());
-        }
-        id
-    }
-
-    pub fn get(&self, id: u32) -> &Value {
-        &self.values[id as usize]
-    }
-}
-
 /// The parsed history.
 #[derive(Debug, Default)]
 pub struct Txns {
@@ -181,6 +156,14 @@ impl Txns {
         self.keys.get(key)
     }
 
+    /// The committed transactions, with their positions.
+    pub fn oks(&self) -> impl Iterator<Item = (usize, &Txn)> {
+        self.txns
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.kind == OpType::Ok)
+    }
+
     /// `nil` or the value.
     pub fn value(&self, value: Val) -> String {
         value.map_or("nil".to_string(), |v| self.values.get(v).to_string())
@@ -237,12 +220,7 @@ pub struct Case {
 /// key. A read of `nil` sets no expectation (Elle's `op-internal-case`).
 pub fn internal(txns: &Txns) -> Vec<Case> {
     let mut out = Vec::new();
-    for (t, txn) in txns
-        .txns
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.kind == OpType::Ok)
-    {
+    for (t, txn) in txns.oks() {
         let mut state: HashMap<Key, Val> = HashMap::new();
         for mop in &txn.mops {
             if mop.f == F::Read
@@ -278,12 +256,7 @@ fn reads_of(
         }
     }
     let mut out = Vec::new();
-    for (t, txn) in txns
-        .txns
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.kind == OpType::Ok)
-    {
+    for (t, txn) in txns.oks() {
         for mop in txn.mops.iter().filter(|m| m.f == F::Read) {
             if let Some(&w) = writer.get(&(mop.key, mop.value))
                 && w != t
@@ -332,12 +305,7 @@ pub fn garbage_reads(txns: &Txns) -> Vec<Case> {
         .map(|m| (m.key, m.value))
         .collect();
     let mut out = Vec::new();
-    for (t, txn) in txns
-        .txns
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.kind == OpType::Ok)
-    {
+    for (t, txn) in txns.oks() {
         for mop in txn
             .mops
             .iter()
@@ -366,12 +334,7 @@ pub struct LostUpdate {
 
 pub fn lost_updates(txns: &Txns) -> Vec<LostUpdate> {
     let mut by_read: HashMap<(Key, Val), Vec<usize>> = HashMap::new();
-    for (t, txn) in txns
-        .txns
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.kind == OpType::Ok)
-    {
+    for (t, txn) in txns.oks() {
         let mut first_read: HashMap<Key, Val> = HashMap::new();
         let mut written: HashSet<Key> = HashSet::new();
         for mop in &txn.mops {

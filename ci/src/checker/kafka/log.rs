@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use crate::checker::intern::Interner;
 use crate::history::{Op, OpType, Process};
 use crate::workload::kafka::assign_keys;
 
@@ -91,10 +92,8 @@ impl KOp {
 #[derive(Debug, Default)]
 pub struct KeyLog {
     pub name: String,
-    /// Message values for display, by id.
-    pub values: Vec<Value>,
-    int_ids: HashMap<i64, MsgId>,
-    other_ids: HashMap<String, MsgId>,
+    /// The key's messages, by id.
+    msgs: Interner,
     /// Offset → messages seen there (ok polls and ok sends), while reading the history.
     slots: HashMap<i64, Slot>,
 
@@ -127,13 +126,8 @@ struct Slot {
 
 impl KeyLog {
     fn intern(&mut self, msg: &Value) -> MsgId {
-        let next = self.values.len() as MsgId;
-        let id = match msg.as_i64() {
-            Some(i) => *self.int_ids.entry(i).or_insert(next),
-            None => *self.other_ids.entry(msg.to_string()).or_insert(next),
-        };
-        if id == next {
-            self.values.push(msg.clone());
+        let id = self.msgs.intern(msg);
+        if id as usize == self.writer.len() {
             self.writer.push(NONE);
             self.failed.push(false);
             self.read.push(false);
@@ -162,7 +156,7 @@ impl KeyLog {
     fn finish(&mut self) {
         let mut slots: Vec<(i64, Slot)> = std::mem::take(&mut self.slots).into_iter().collect();
         slots.sort_unstable_by_key(|(offset, _)| *offset);
-        let n = self.values.len();
+        let n = self.msgs.len();
         self.by_value = vec![NONE; n];
         self.first_index = vec![NONE; n];
         self.last_index = vec![NONE; n];
@@ -183,7 +177,12 @@ impl KeyLog {
     }
 
     pub fn value(&self, msg: MsgId) -> &Value {
-        &self.values[msg as usize]
+        self.msgs.get(msg)
+    }
+
+    /// How many distinct messages the key has; ids are `0..len()`.
+    pub fn len(&self) -> usize {
+        self.msgs.len()
     }
 
     /// The dense index of a message for order comparisons, if it has one.

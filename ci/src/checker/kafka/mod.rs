@@ -247,7 +247,7 @@ fn duplicates(log: &Log) -> Found {
         "each message must be stored at exactly one offset (was a send applied twice?).",
     );
     for key in &log.keys {
-        let mut seen_at: Vec<u32> = vec![0; key.values.len()];
+        let mut seen_at: Vec<u32> = vec![0; key.len()];
         for here in &key.at {
             for &m in here {
                 seen_at[m as usize] += 1;
@@ -286,7 +286,7 @@ fn lost_writes(log: &Log) -> Found {
     );
     for key in &log.keys {
         // The highest of the earliest indexes at which read messages appear.
-        let bound = (0..key.values.len())
+        let bound = (0..key.len())
             .filter(|m| key.read[*m] && key.first_index[*m] != NONE)
             .map(|m| key.first_index[m])
             .max();
@@ -295,7 +295,7 @@ fn lost_writes(log: &Log) -> Found {
         let max_read = key.at[bound as usize]
             .iter()
             .find_map(|m| log.ops.get(key.first_reader[*m as usize] as usize));
-        for m in 0..key.values.len() {
+        for m in 0..key.len() {
             let last = key.last_index[m];
             if key.read[m] || last == NONE || last > bound {
                 continue;
@@ -403,7 +403,7 @@ fn poll_skips(log: &Log) -> Vec<Found> {
                                 sort: d,
                                 json: json!({"key": key.name, "delta": d,
                                     "skipped": messages(key, &gone), "ops": ops}),
-                                text: format!("{was}, skipping {}", list(&shown)),
+                                text: format!("{was}, skipping message(s) {}", list(&shown)),
                             });
                         } else if d < 1 {
                             backwards.cases.push(Case {
@@ -468,7 +468,7 @@ fn int_poll_skips(log: &Log) -> Vec<Found> {
                     skips.cases.push(Case {
                         sort: d,
                         json: json(("skipped", json!(messages(key, &gone)))),
-                        text: format!("{was}, skipping {}", list(&shown)),
+                        text: format!("{was}, skipping message(s) {}", list(&shown)),
                     });
                 } else if d < 1 {
                     backwards.cases.push(Case {
@@ -645,18 +645,18 @@ fn unseen(log: &Log) -> Option<(Value, String)> {
         })
         .map(|op| op.time)
         .next_back()?;
-    let mut unseen: Vec<(&KeyLog, Vec<&Value>)> = Vec::new();
+    let mut by_key: HashMap<KeyId, Vec<&Value>> = HashMap::new();
     for op in log.ops.iter().filter(|op| op.kind == OpType::Ok) {
-        if let Body::Send { key: k, msg, .. } = op.body {
-            let key = log.key(k);
-            if !key.read[msg as usize] {
-                match unseen.iter_mut().find(|(l, _)| l.name == key.name) {
-                    Some((_, msgs)) => msgs.push(key.value(msg)),
-                    None => unseen.push((key, vec![key.value(msg)])),
-                }
-            }
+        if let Body::Send { key: k, msg, .. } = op.body
+            && !log.key(k).read[msg as usize]
+        {
+            by_key.entry(k).or_default().push(log.key(k).value(msg));
         }
     }
+    let mut unseen: Vec<(&KeyLog, Vec<&Value>)> = by_key
+        .into_iter()
+        .map(|(k, msgs)| (log.key(k), msgs))
+        .collect();
     if unseen.is_empty() {
         return None;
     }
@@ -675,17 +675,15 @@ fn unseen(log: &Log) -> Option<(Value, String)> {
         let texts: Vec<String> = msgs.iter().map(|m| m.to_string()).collect();
         parts.push(format!("key {}: {}", key.name, list(&texts)));
     }
-    // The console line names a few keys; results.json has every count.
-    const KEYS_SHOWN: usize = 8;
+    const KEYS_SHOWN: usize = 5;
+    let mut shown_keys = parts[..parts.len().min(KEYS_SHOWN)].join("; ");
     if parts.len() > KEYS_SHOWN {
-        let more = parts.len() - KEYS_SHOWN;
-        parts.truncate(KEYS_SHOWN);
-        parts.push(format!("and {more} more key(s)"));
+        shown_keys.push_str(&format!("; and {} more keys", parts.len() - KEYS_SHOWN));
     }
     let sentence = format!(
-        "unseen: {total} acknowledged message(s) were never returned by any poll ({}) — \
-         by the end of the final polls every acknowledged message must be readable.",
-        parts.join("; ")
+        "unseen: {total} acknowledged message(s) were never returned by any poll \
+         ({shown_keys}) — by the end of the final polls every acknowledged message must \
+         be readable."
     );
     Some((
         json!({"time": time, "unseen": counts, "messages": shown}),

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::check;
 use crate::checker::{Validity, Verdict};
-use crate::history::{Op, OpType, Process};
+use crate::history::{Op, OpType};
 
 /// Builds a history one completed operation at a time, 1 ms per entry.
 #[derive(Default)]
@@ -15,16 +15,7 @@ struct History {
 impl History {
     fn entry(&mut self, process: u64, kind: OpType, f: &str, value: Value) {
         let index = self.ops.len();
-        self.ops.push(Op {
-            index,
-            time: index as u64 * 1_000_000,
-            kind,
-            process: Process::Client(process),
-            f: f.into(),
-            value,
-            error: None,
-            is_final: false,
-        });
+        self.ops.push(Op::client(index, kind, process, f, value));
     }
 
     fn op(&mut self, process: u64, f: &str, invoke: Value, kind: OpType, done: Value) -> &mut Self {
@@ -164,7 +155,11 @@ fn a_poll_that_skips_offsets_is_caught() {
     let v = h.check();
     assert_eq!(bad_types(&v), ["poll-skip"]);
     assert_eq!(v.results["poll-skip"]["errs"][0]["skipped"], json!([2]));
-    assert!(explained(&v, "skipping 2"), "{:?}", v.explanation);
+    assert!(
+        explained(&v, "skipping message(s) 2"),
+        "{:?}",
+        v.explanation
+    );
 }
 
 #[test]

@@ -1,0 +1,112 @@
+//! A single-node kafka-style log with optional, deliberate faults.
+
+use std::collections::HashMap;
+use std::sync::mpsc::Receiver;
+
+use serde_json::{Map, Value, json};
+
+use super::{Node, kind};
+
+/// What the log does wrong, every `EVERY`th time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    /// A send gets the same offset as the send before it, and overwrites it.
+    ReuseOffset,
+    /// A send is acknowledged with an offset but never stored.
+    LoseAcked,
+    /// A poll starts one message after the offset asked for.
+    SkipPoll,
+}
+
+const EVERY: u64 = 8;
+
+#[derive(Debug, Default)]
+struct Log {
+    /// Per key, (offset, message) in offset order.
+    entries: HashMap<String, Vec<(i64, Value)>>,
+    next: HashMap<String, i64>,
+    committed: HashMap<String, i64>,
+    sends: u64,
+    polls: u64,
+}
+
+impl Log {
+    fn send(&mut self, key: &str, msg: Value, fault: Fault) -> i64 {
+        self.sends += 1;
+        let faulty = self.sends.is_multiple_of(EVERY);
+        let next = self.next.entry(key.to_string()).or_insert(0);
+        let entries = self.entries.entry(key.to_string()).or_default();
+        if faulty && fault == Fault::ReuseOffset && *next > 0 {
+            let offset = *next - 1;
+            if let Some(last) = entries.last_mut() {
+                *last = (offset, msg);
+            }
+            return offset;
+        }
+        let offset = *next;
+        *next += 1;
+        if !(faulty && fault == Fault::LoseAcked) {
+            entries.push((offset, msg));
+        }
+        offset
+    }
+
+    fn poll(&mut self, offsets: &Map<String, Value>, fault: Fault) -> Value {
+        self.polls += 1;
+        let skip = usize::from(fault == Fault::SkipPoll && self.polls.is_multiple_of(EVERY));
+        let mut msgs = Map::new();
+        for (key, from) in offsets {
+            let from = from.as_i64().unwrap_or(0);
+            let Some(entries) = self.entries.get(key) else {
+                continue;
+            };
+            let start = entries.partition_point(|(o, _)| *o < from);
+            let pairs: Vec<Value> = entries[start..]
+                .iter()
+                .skip(skip)
+                .map(|(o, m)| json!([o, m]))
+                .collect();
+            msgs.insert(key.clone(), pairs.into());
+        }
+        Value::Object(msgs)
+    }
+}
+
+/// Serves send, poll, commit_offsets and list_committed_offsets until stdin closes.
+pub fn serve(node: &Node, inbox: Receiver<Value>, fault: Fault) {
+    let mut log = Log::default();
+    for message in inbox {
+        let body = &message["body"];
+        let reply = match kind(&message) {
+            "send" => {
+                let key = body["key"].as_str().unwrap_or_default();
+                let offset = log.send(key, body["msg"].clone(), fault);
+                json!({"type": "send_ok", "offset": offset})
+            }
+            "poll" => {
+                let offsets = body["offsets"].as_object().cloned().unwrap_or_default();
+                json!({"type": "poll_ok", "msgs": log.poll(&offsets, fault)})
+            }
+            "commit_offsets" => {
+                for (key, offset) in body["offsets"].as_object().into_iter().flatten() {
+                    let committed = log.committed.entry(key.clone()).or_insert(0);
+                    *committed = (*committed).max(offset.as_i64().unwrap_or(0));
+                }
+                json!({"type": "commit_offsets_ok"})
+            }
+            "list_committed_offsets" => {
+                let mut offsets = Map::new();
+                for key in body["keys"].as_array().into_iter().flatten() {
+                    let key = key.as_str().unwrap_or_default();
+                    if let Some(offset) = log.committed.get(key) {
+                        offsets.insert(key.to_string(), (*offset).into());
+                    }
+                }
+                json!({"type": "list_committed_offsets_ok", "offsets": offsets})
+            }
+            _ => continue,
+        };
+        node.reply(&message, reply);
+    }
+}

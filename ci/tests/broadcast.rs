@@ -1,0 +1,101 @@
+//! The broadcast workload against a correct gossiping node and two broken ones.
+
+mod common;
+
+use ci::checker::Validity;
+use ci::history::{Op, Process};
+use common::{node, run, verdict_of};
+
+fn args<'a>(nodes: &'a str, seconds: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "-w",
+        "broadcast",
+        "--node-count",
+        nodes,
+        "--time-limit",
+        seconds,
+        "--rate",
+        "10",
+        "--seed",
+        "5",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// The grudges the nemesis put in force, read back from the run's history.
+fn partitions(out: &ci::run::Outcome) -> Vec<serde_json::Value> {
+    let store = out.store.as_ref().expect("a store directory");
+    let text = std::fs::read_to_string(store.join("history.jsonl")).expect("history.jsonl");
+    text.lines()
+        .map(|line| serde_json::from_str::<Op>(line).expect("a history entry"))
+        .filter(|op| op.process == Process::Nemesis && op.value[0] == "isolated")
+        .map(|op| op.value[1].clone())
+        .collect()
+}
+
+fn count(out: &ci::run::Outcome, key: &str) -> u64 {
+    out.results["workload"][key].as_u64().unwrap_or_default()
+}
+
+#[test]
+fn a_gossiping_node_loses_nothing_under_partitions() {
+    let out = run(
+        &node("bcast_gossip"),
+        &args("5", "20", &["--nemesis", "partition"]),
+    );
+    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
+    // The partitions were real: some grudge cut some node off.
+    let cuts = partitions(&out);
+    assert!(
+        cuts.iter().any(|g| g
+            .as_object()
+            .unwrap()
+            .values()
+            .any(|senders| senders.as_array().is_some_and(|s| !s.is_empty()))),
+        "no partition in {cuts:?}"
+    );
+    let attempts = count(&out, "attempt-count");
+    assert!(attempts > 50, "{}", out.summary);
+    assert_eq!(count(&out, "stable-count"), attempts, "{}", out.summary);
+    // Values broadcast while a partition lasted took a while to arrive.
+    assert!(count(&out, "stale-count") > 0, "{}", out.summary);
+}
+
+#[test]
+fn a_node_that_never_forwards_passes_alone_and_loses_values_in_company() {
+    let alone = run(&node("bcast_silent"), &args("1", "3", &[]));
+    assert_eq!(alone.valid, Validity::Valid, "{}", alone.summary);
+
+    let out = run(&node("bcast_silent"), &args("5", "5", &[]));
+    assert_eq!(out.exit_code, 1, "{}", out.summary);
+    assert_eq!(verdict_of(&out, "workload"), false);
+    assert_eq!(verdict_of(&out, "stats"), true);
+    assert!(count(&out, "lost-count") > 10, "{}", out.summary);
+    // Which values count as lost depends on the order the final reads began in (a
+    // value only its own node has is "stable" if that node's read began last).
+    let lost = out.summary.lines().find(|l| l.contains("lost: value"));
+    let lost = lost.unwrap_or_else(|| panic!("no lost value in {}", out.summary));
+    assert!(lost.contains("was acknowledged by n"), "{lost}");
+    assert!(lost.contains("but the final read on n"), "{lost}");
+}
+
+#[test]
+fn a_node_that_forwards_once_fails_only_under_partitions() {
+    let calm = run(&node("bcast_once"), &args("5", "5", &[]));
+    assert_eq!(calm.valid, Validity::Valid, "{}", calm.summary);
+
+    // Long enough for several partitions: which values the checker can call lost
+    // depends on which node's final read begins last, so give it many chances.
+    let partitioned = args(
+        "5",
+        "20",
+        &["--nemesis", "partition", "--nemesis-interval", "2"],
+    );
+    let out = run(&node("bcast_once"), &partitioned);
+    assert_eq!(out.exit_code, 1, "{}", out.summary);
+    assert_eq!(verdict_of(&out, "workload"), false);
+    assert!(count(&out, "lost-count") > 0, "{}", out.summary);
+    assert!(out.results["workload"]["lost-latencies"].is_object());
+    assert!(out.summary.contains("lost: value"), "{}", out.summary);
+}
