@@ -111,9 +111,12 @@ impl Progress {
             loop {
                 let (done, errors) = history.progress();
                 let elapsed = started.elapsed().as_secs_f64();
-                ticking.set_message(format!(
-                    "{elapsed:.0}/{limit:.0} s  {done} ops  {errors} not ok"
-                ));
+                let phase = if elapsed <= limit {
+                    format!("{elapsed:.0}/{limit:.0} s")
+                } else {
+                    "after the time limit".to_string()
+                };
+                ticking.set_message(format!("{phase}  {done} ops  {errors} not ok"));
                 ticking.tick();
                 // Stops when `Progress::finish` drops the sender.
                 if let Err(crossbeam_channel::RecvTimeoutError::Disconnected) =

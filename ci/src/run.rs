@@ -476,6 +476,10 @@ impl<'a> Run<'a> {
     /// Draws operations and hands each to a free client thread, with uniform random
     /// gaps in [0, 2/rate) s (Jepsen's `stagger`). A thread takes an operation only when
     /// idle, so a slow cluster lowers the real rate.
+    ///
+    /// The generator sees completions when the scheduler wakes for its next operation
+    /// (or waits for a thread), not the moment they happen: waking for each would cost
+    /// a thread switch per operation.
     fn schedule(
         &self,
         end: Instant,
@@ -484,8 +488,8 @@ impl<'a> Run<'a> {
     ) {
         let mut generator = self.workload.generator(self.opts);
         let mut rng = StdRng::seed_from_u64(self.seeds.generator);
-        let observe = |generator: &mut Box<dyn workload::Generator>, done| {
-            if let Ok((op, completion)) = done {
+        let observe = |generator: &mut Box<dyn workload::Generator>| {
+            for (op, completion) in done.try_iter() {
                 generator.observe(&op, &completion);
             }
         };
@@ -497,45 +501,31 @@ impl<'a> Run<'a> {
         let mut next = Instant::now();
         loop {
             next += Duration::from_secs_f64(rng.random_range(0.0..max_gap));
-            if next >= end {
+            if next >= end || !self.abort.sleep_until(next) {
                 break;
             }
-            // Wait for the op's time, taking in completions meanwhile.
-            loop {
-                select! {
-                    recv(done) -> d => observe(&mut generator, d),
-                    recv(self.abort.receiver) -> _ => return,
-                    default(next.saturating_duration_since(Instant::now())) => break,
-                }
-            }
+            observe(&mut generator);
             let Some(op) = generator.next_op(&mut rng) else {
                 break;
             };
             // Hand it to the first idle thread. Only when every thread was busy does the
             // schedule slip: the next gap then counts from now (Jepsen's `stagger`).
-            let mut op = match work.try_send(op) {
+            let op = match work.try_send(op) {
                 Ok(()) => continue,
-                Err(crossbeam_channel::TrySendError::Full(op)) => Some(op),
-                Err(crossbeam_channel::TrySendError::Disconnected(_)) => return,
+                Err(crossbeam_channel::TrySendError::Full(op)) => op,
+                Err(crossbeam_channel::TrySendError::Disconnected(_)) => break,
             };
-            while let Some(pending) = op.take() {
-                select! {
-                    send(work, pending) -> _ => {}
-                    recv(done) -> d => {
-                        observe(&mut generator, d);
-                        // The send arm did not fire, so `pending` is still ours.
-                        op = Some(pending);
-                    }
-                    recv(self.abort.receiver) -> _ => return,
-                    default(end.saturating_duration_since(Instant::now())) => return,
-                }
+            select! {
+                send(work, op) -> _ => {}
+                recv(self.abort.receiver) -> _ => break,
+                default(end.saturating_duration_since(Instant::now())) => break,
             }
             next = next.max(Instant::now());
         }
         drop(work);
         // Completions of the last operations.
-        for d in done {
-            observe(&mut generator, Ok(d));
+        for (op, completion) in done {
+            generator.observe(&op, &completion);
         }
     }
 

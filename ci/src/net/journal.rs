@@ -38,6 +38,23 @@ pub struct Event {
     pub packet: Arc<Packet>,
 }
 
+/// What the journal thread receives.
+#[derive(Debug)]
+pub enum Entry {
+    Event(Event),
+    /// Flush and stop; later events are not recorded.
+    Close,
+}
+
+/// Records one event (a no-op once the journal has stopped).
+pub fn record(journal: &Sender<Entry>, kind: EventKind, packet: &Arc<Packet>, at: Instant) {
+    let _ = journal.send(Entry::Event(Event {
+        kind,
+        at,
+        packet: Arc::clone(packet),
+    }));
+}
+
 /// Counts for one group of events (Maelstrom's `basic-stats`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct GroupStats {
@@ -115,15 +132,17 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Starts the journal thread; it ends when every sender is dropped.
-    pub fn start(self) -> (Sender<Event>, JoinHandle<NetStats>) {
-        let (tx, rx) = crossbeam_channel::unbounded::<Event>();
+    /// Starts the journal thread; it ends on [`Entry::Close`] or when every sender is
+    /// dropped.
+    pub fn start(self) -> (Sender<Entry>, JoinHandle<NetStats>) {
+        let (tx, rx) = crossbeam_channel::unbounded::<Entry>();
         let handle = std::thread::Builder::new()
             .name("net-journal".into())
             .spawn(move || {
                 let mut writer = Writer::new(&self);
                 let mut stats = NetStats::default();
-                for event in rx {
+                for entry in rx {
+                    let Entry::Event(event) = entry else { break };
                     stats.count(event.kind, &event.packet);
                     self.log(&event);
                     writer.push(event);

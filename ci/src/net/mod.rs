@@ -6,10 +6,11 @@
 //! each recipient in deadline order, drops messages across a partition, and journals
 //! every event (see [`journal`]).
 //!
-//! One router thread owns the delay queue: senders hand it packets over a channel, it
-//! keeps them in a heap ordered by deadline and sleeps exactly until the next one is due
-//! (no polling), then hands each to its recipient's inbox. Recipients (a node's stdin
-//! writer, a client, a service) read their inbox channel.
+//! One router thread owns the delay queue of messages between servers: senders hand it
+//! packets over a channel, it keeps them in a heap ordered by deadline and sleeps exactly
+//! until the next one is due (no polling), then hands each to its recipient's inbox.
+//! Messages to or from a client go straight to the recipient's inbox. Recipients (a
+//! node's stdin writer, a client, a service) read their inbox channel.
 
 pub mod journal;
 
@@ -31,7 +32,7 @@ use serde_json::value::RawValue;
 
 use crate::cli::LatencyDist;
 use crate::nemesis::Grudge;
-use journal::{Event, EventKind, Journal, NetStats};
+use journal::{Entry, EventKind, Journal, NetStats, record};
 
 /// A message in flight. The body stays the exact JSON text its sender wrote: it is
 /// parsed once (to validate it) and never re-encoded on its way to a node.
@@ -167,6 +168,7 @@ struct Shared {
     /// messages to them are dropped like those to closed clients, not refused.
     departed: RwLock<HashSet<String>>,
     router: Sender<Command>,
+    journal: Sender<Entry>,
     unmatched: std::sync::Mutex<Unmatched>,
 }
 
@@ -207,15 +209,16 @@ impl Network {
     /// Starts the router (latencies drawn from `seed`) and the journal.
     pub fn start(latency: Latency, seed: u64, journal: Journal) -> (Network, NetworkThreads) {
         let (router_tx, router_rx) = crossbeam_channel::unbounded();
+        let (events, journal_thread) = journal.start();
         let shared = Arc::new(Shared {
             next_id: AtomicU64::new(0),
             next_client: AtomicU64::new(0),
             members: RwLock::new(HashMap::new()),
             departed: RwLock::new(HashSet::new()),
             router: router_tx,
+            journal: events.clone(),
             unmatched: Default::default(),
         });
-        let (events, journal_thread) = journal.start();
         let router = Router {
             commands: router_rx,
             shared: Arc::downgrade(&shared),
@@ -321,9 +324,32 @@ impl Network {
             dest,
             body,
         });
-        // A send error means the router has stopped: the run is over.
-        let _ = self.shared.router.send(Command::Route(packet, sent));
+        if packet.involves_client() {
+            self.deliver_now(&packet, sent);
+        } else {
+            // A send error means the router has stopped: the run is over.
+            let _ = self.shared.router.send(Command::Route(packet, sent));
+        }
         Ok(())
+    }
+
+    /// Client traffic has no latency and is never partitioned, so the sender hands it
+    /// straight to the recipient instead of waking the router for it. (A message the
+    /// router is just about to deliver to the same recipient may then come second;
+    /// that reordering is within the router's own timing noise.)
+    fn deliver_now(&self, packet: &Arc<Packet>, sent: Instant) {
+        let journal = &self.shared.journal;
+        record(journal, EventKind::Send, packet, sent);
+        let delivered = self
+            .members()
+            .get(&packet.dest)
+            .is_some_and(|inbox| inbox.send(Arc::clone(packet)).is_ok());
+        let kind = if delivered {
+            EventKind::Recv
+        } else {
+            EventKind::DropUnknownDest
+        };
+        record(journal, kind, packet, Instant::now());
     }
 
     /// Notes a message a client received without an `in_reply_to`: it answers nothing.
@@ -378,6 +404,7 @@ impl NetworkThreads {
     pub fn stop(self, net: &Network) -> NetStats {
         let _ = net.shared.router.send(Command::Stop);
         let _ = self.router.join();
+        let _ = net.shared.journal.send(Entry::Close);
         self.journal.join().unwrap_or_default()
     }
 }
@@ -414,7 +441,7 @@ struct Router {
     rng: StdRng,
     grudge: HashMap<String, HashSet<String>>,
     heap: BinaryHeap<Pending>,
-    events: Sender<Event>,
+    events: Sender<Entry>,
 }
 
 impl Router {
@@ -463,7 +490,8 @@ impl Router {
         true
     }
 
-    /// Journals the send, applies the partition and draws the latency.
+    /// Journals the send of a message between servers, applies the partition and draws
+    /// the latency.
     ///
     /// Maelstrom checks the partition when the message reaches the head of the
     /// recipient's queue (`recv!` in `net.clj`); for a recipient that keeps up, that is
@@ -472,13 +500,6 @@ impl Router {
     /// heals before its deadline.
     fn accept(&mut self, packet: Arc<Packet>, sent: Instant) {
         self.journal(EventKind::Send, &packet, sent);
-        if packet.involves_client() {
-            self.heap.push(Pending {
-                deadline: sent,
-                packet,
-            });
-            return;
-        }
         let grudged = self
             .grudge
             .get(&packet.dest)
@@ -517,11 +538,7 @@ impl Router {
     }
 
     fn journal(&self, kind: EventKind, packet: &Arc<Packet>, at: Instant) {
-        let _ = self.events.send(Event {
-            kind,
-            at,
-            packet: Arc::clone(packet),
-        });
+        record(&self.events, kind, packet, at);
     }
 }
 
