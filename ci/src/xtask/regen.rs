@@ -49,7 +49,15 @@ impl Manifest {
         match std::fs::read_to_string(&path) {
             Err(_) => Ok(Manifest::default()),
             Ok(text) => {
-                toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+                toml::from_str(&text).with_context(|| {
+                    // The file merges as a union (.gitattributes), so two branches that
+                    // regenerated the same run leave two entries for it.
+                    format!(
+                        "parsing {}; after a merge, keep one entry per run and run \
+                         `cargo xtask regen --step <name>` for the runs both sides changed",
+                        path.display()
+                    )
+                })
             }
         }
     }
@@ -87,11 +95,51 @@ pub fn sources_digest(root: &Path, step: &Step) -> Result<String> {
 pub fn render(step: &Step, summary: &str) -> String {
     let row_store = format!("{}/{}/store", table::ROWS_DIR, step.name);
     let summary = summary.replace(&row_store, "store");
-    let mut text = format!("$ {}\n{summary}", step.learner_command());
+    let mut text = format!("{}\n{summary}", prompt_lines(step));
     if !text.ends_with('\n') {
         text.push('\n');
     }
     text
+}
+
+/// Widest line of a wrapped command, continuation backslash included: the book's page.
+const PAGE_WIDTH: usize = 90;
+
+/// The learner's command after a `$ ` prompt, wrapped the way the chapters write long
+/// commands: the program and `--bin` on the first line, then options (each kept with its
+/// value) on indented continuation lines.
+pub fn prompt_lines(step: &Step) -> String {
+    let (workload, rest) = step.ordered_args();
+    let quote = |w: &String| super::process::quote(w);
+    let mut first: Vec<String> = vec!["$ cargo maelstrom test".into()];
+    first.extend(workload.iter().map(quote));
+    first.extend(["--bin".into(), format!("target/debug/{}", step.krate)]);
+    // Options with their values: `--rate 1000` never breaks between the two words.
+    let mut groups: Vec<String> = Vec::new();
+    let mut words = rest;
+    words.extend(["--seed".to_string(), step.seed.to_string()]);
+    for word in &words {
+        match groups.last_mut() {
+            Some(last)
+                if !word.starts_with('-') && last.starts_with('-') && !last.contains(' ') =>
+            {
+                last.push(' ');
+                last.push_str(&quote(word));
+            }
+            _ => groups.push(quote(word)),
+        }
+    }
+    let mut lines = vec![first.join(" ")];
+    for group in groups {
+        let current = lines.last_mut().expect("the first line");
+        if current.len() + 1 + group.len() + " \\".len() <= PAGE_WIDTH {
+            current.push(' ');
+            current.push_str(&group);
+        } else {
+            lines.push(format!("    {group}"));
+        }
+    }
+    lines.join(" \\\n")
 }
 
 /// `cargo xtask regen [--step name]...`.
@@ -208,5 +256,26 @@ mod tests {
             "$ cargo maelstrom test -w echo --bin target/debug/echo --node-count 1 --seed 3\n\
              echo: 1 node\nResults: store/echo/20260101T000000.000\n\nEverything looks good!\n"
         );
+    }
+
+    #[test]
+    fn wraps_long_commands_for_the_page_without_splitting_an_option() {
+        let text = "[[step]]\nname = \"u\"\ncrate = \"unique_ids_counter_only\"\n\
+                    args = [\"-w\", \"unique-ids\", \"--time-limit\", \"30\", \"--rate\", \
+                    \"1000\", \"--node-count\", \"3\", \"--availability\", \"total\", \
+                    \"--nemesis\", \"partition\", \"--log-stderr\"]\nseed = 1\n\
+                    expect = \"valid\"\nshow = true\n";
+        let step = steps::parse(text).unwrap().remove(0);
+        let shown = prompt_lines(&step);
+        assert_eq!(
+            shown,
+            "$ cargo maelstrom test -w unique-ids --bin target/debug/unique_ids_counter_only \\\n\
+             \x20   --time-limit 30 --rate 1000 --node-count 3 --availability total --nemesis partition \\\n\
+             \x20   --log-stderr --seed 1"
+        );
+        assert!(shown.lines().all(|l| l.chars().count() <= PAGE_WIDTH));
+        // Joined back, it is the one-line command the manifest records.
+        let joined = shown.replace(" \\\n    ", " ");
+        assert_eq!(joined, format!("$ {}", step.learner_command()));
     }
 }

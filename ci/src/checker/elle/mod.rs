@@ -345,6 +345,10 @@ fn verdict(
             explain::suffix_note(name)
         ));
     }
+    verdict = verdict.explain(
+        "(how to read this report: see the book: Troubleshooting › Reading a transaction \
+         anomaly report)",
+    );
     let (not, also_not) = models::boundary(found.keys().map(String::as_str));
     let counts: BTreeMap<&str, usize> = reported.iter().map(|n| (*n, found[*n].len())).collect();
     verdict
