@@ -74,7 +74,9 @@ pub struct Diagram {
     partitions: Vec<Partition>,
     window: Window,
     max_messages: usize,
-    /// All clients share one lane.
+    /// Fit a page of the book.
+    compact: bool,
+    /// All clients share one lane (compact, or too many clients for a lane each).
     merge_clients: bool,
     /// Messages sent in the window but left out because of `max_messages`.
     omitted: usize,
@@ -135,12 +137,19 @@ impl Diagram {
     ) -> Diagram {
         // The journal is written in time order up to thread scheduling; make it exact.
         events.sort_by_key(|e| e.time);
+        let clients: HashSet<&str> = events
+            .iter()
+            .flat_map(|e| [e.src.as_str(), e.dest.as_str()])
+            .filter(|n| Role::of(n) == Role::Client)
+            .collect();
+        let merge_clients = opts.compact || clients.len() > MAX_CLIENT_LANES;
         Diagram {
             events,
             partitions: partitions.to_vec(),
             window: opts.window,
             max_messages: opts.max_messages,
-            merge_clients: opts.compact,
+            compact: opts.compact,
+            merge_clients,
             omitted,
             in_flight,
         }
@@ -233,6 +242,10 @@ struct Layout {
     merge_clients: bool,
 }
 
+/// More clients than this share one lane: a 25-node run has 50 of them, and lanes of
+/// their own would push the nodes off the screen.
+const MAX_CLIENT_LANES: usize = 10;
+
 /// The lane all clients share in a compact diagram.
 const CLIENTS: &str = "clients";
 
@@ -256,13 +269,14 @@ impl Layout {
             .count()
             .max(1);
         let clients = names.len() - servers.min(names.len());
-        let (node_w, client_w) = if d.merge_clients {
+        let (node_w, client_w) = if d.compact {
             let client_w = 76.0;
             let room = COMPACT_WIDTH - GUTTER - RIGHT_MARGIN - client_w * clients as f64;
             ((room / servers as f64).clamp(80.0, 170.0), client_w)
         } else {
             let node_w = (1000.0 / servers as f64).clamp(80.0, 170.0);
-            (node_w, (node_w * 0.45).clamp(54.0, 72.0))
+            let client_w = if d.merge_clients { 76.0 } else { node_w * 0.45 };
+            (node_w, client_w.clamp(54.0, 76.0))
         };
         let mut x = GUTTER;
         let mut lanes = Vec::new();
@@ -597,7 +611,7 @@ impl Layout {
             let _ = write!(what, ", {} to a recipient that had left", count("gone"));
         }
         what.push_str(" · time runs down");
-        if !d.merge_clients {
+        if !d.compact {
             what.push_str("; hover an arrow for the whole message");
         }
         svg.text(GUTTER, 52.0, r#"class="muted""#, &what);
@@ -614,12 +628,15 @@ impl Layout {
                 .position(|l| l.role != role)
                 .map_or(self.lanes.len(), |n| start + n);
             let mid = (self.lanes[start].x + self.lanes[end - 1].x) / 2.0;
-            svg.text(
-                mid,
-                y,
-                r#"class="group muted" text-anchor="middle""#,
-                role.plural(),
-            );
+            // A lane that is the whole group (the merged `clients`) needs no caption.
+            if !(end - start == 1 && self.lanes[start].name == role.plural()) {
+                svg.text(
+                    mid,
+                    y,
+                    r#"class="group muted" text-anchor="middle""#,
+                    role.plural(),
+                );
+            }
             start = end;
         }
         y += 20.0;
@@ -752,7 +769,8 @@ impl Labels {
     fn along(&mut self, class: &str, body: &Value, (x0, y0): (f64, f64), (x1, y1): (f64, f64)) {
         let (dx, dy) = (x1 - x0, y1 - y0);
         let len = (dx * dx + dy * dy).sqrt();
-        let text = label(body, len - 16.0);
+        // A label may reach the lanes at the arrow's ends, not past them.
+        let text = label(body, len - 4.0);
         // Keep the text upright whichever way the arrow points.
         let angle = if dx >= 0.0 {
             dy.atan2(dx)
@@ -1077,6 +1095,11 @@ mod tests {
         };
         let svg = diagram(&small_run(), &opts).to_svg("t");
         assert!(svg.contains(">clients</text>"));
+        assert_eq!(
+            count(&svg, ">clients</text>"),
+            1,
+            "no caption over the merged lane"
+        );
         assert!(!svg.contains(">c0</text>") && !svg.contains(">c1</text>"));
         assert_eq!(count(&svg, r#"class="lane client-lane""#), 1);
         assert_eq!(count(arrows(&svg), "<line "), 5);
@@ -1103,6 +1126,27 @@ mod tests {
         assert!(svg.contains("1 to a recipient that had left"));
         assert!(svg.contains(">dropped: recipient had left</text>"));
         assert!(!svg.contains("dropped by partitions"));
+    }
+
+    #[test]
+    fn many_clients_share_one_lane() {
+        let lines: Vec<Value> = (0..12)
+            .flat_map(|i| {
+                let body = json!({"type": "read"});
+                let client = format!("c{i}");
+                [
+                    ev("send", i, i as f64, &client, "n0", body.clone()),
+                    ev("recv", i, i as f64, &client, "n0", body),
+                ]
+            })
+            .collect();
+        let svg = diagram(&journal(&lines), &Options::default()).to_svg("t");
+        assert_eq!(count(&svg, r#"class="lane client-lane""#), 1);
+        assert!(svg.contains(">clients</text>"));
+        assert!(svg.contains("c11 → n0"), "tooltips still name the client");
+        let few = journal(&lines[..20]);
+        let svg = diagram(&few, &Options::default()).to_svg("t");
+        assert_eq!(count(&svg, r#"class="lane client-lane""#), 10);
     }
 
     #[test]

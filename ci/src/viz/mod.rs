@@ -328,40 +328,44 @@ fn sides(grudge: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     groups
 }
 
-/// The partitions a history's nemesis entries describe. A partition starts at the first
-/// `start-partition` entry and ends at the last entry of the `stop-partition` that follows,
-/// so the shaded span covers all the time the grudge may have been in force.
+/// The partitions a history's nemesis entries describe. Each nemesis operation appears as
+/// an invocation and a completion; a partition runs from the invocation of a
+/// `start-partition` to the completion of the next `stop-partition`, so the shaded span
+/// covers all the time the grudge may have been in force. A `stop-partition` with no
+/// partition in force (the heal before a final phase) changes nothing.
 pub fn partitions(history: &[Op]) -> Vec<Partition> {
-    let mut out: Vec<Partition> = Vec::new();
-    let mut open: Option<Partition> = None;
-    let mut healing = false;
+    // (f, first entry's time, last entry's time, values), pairing consecutive entries.
+    let mut ops: Vec<(&str, i64, i64, Vec<&Value>)> = Vec::new();
     for op in history.iter().filter(|op| op.process == Process::Nemesis) {
         let time = i64::try_from(op.time).unwrap_or(i64::MAX);
-        match op.f.as_str() {
-            "start-partition" => {
-                if healing {
-                    out.extend(open.take());
-                    healing = false;
-                }
-                let p = open.get_or_insert_with(|| Partition {
-                    start: time,
+        match ops.last_mut() {
+            Some(last) if last.0 == op.f && last.3.len() == 1 => {
+                last.2 = time;
+                last.3.push(&op.value);
+            }
+            _ => ops.push((&op.f, time, time, vec![&op.value])),
+        }
+    }
+    let mut out = Vec::new();
+    let mut open: Option<Partition> = None;
+    for (f, first, last, values) in ops {
+        match f {
+            "start-partition" if open.is_none() => {
+                let shape = values.iter().find_map(|v| v.as_str()).unwrap_or_default();
+                open = Some(Partition {
+                    start: first,
                     end: None,
-                    shape: String::new(),
-                    grudge: BTreeMap::new(),
+                    shape: shape.to_string(),
+                    grudge: values
+                        .iter()
+                        .find_map(|v| find_grudge(v))
+                        .unwrap_or_default(),
                 });
-                match &op.value {
-                    Value::String(shape) => p.shape = shape.clone(),
-                    other => {
-                        if let Some(g) = find_grudge(other) {
-                            p.grudge = g;
-                        }
-                    }
-                }
             }
             "stop-partition" => {
-                if let Some(p) = open.as_mut() {
-                    p.end = Some(time);
-                    healing = true;
+                if let Some(mut p) = open.take() {
+                    p.end = Some(last);
+                    out.push(p);
                 }
             }
             _ => {}
@@ -444,6 +448,15 @@ mod tests {
         assert_eq!(p[0].describe(), "partition: majority: n2 | n0 n1");
         assert_eq!(p[1].start, 500_000_000);
         assert_eq!(p[1].end, None);
+    }
+
+    #[test]
+    fn a_heal_with_nothing_in_force_changes_nothing() {
+        let mut h = partition_ops(0, 100, 300);
+        h.extend(partition_ops(4, 0, 900).into_iter().skip(2));
+        let p = partitions(&h);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].end, Some(301_000_000));
     }
 
     #[test]

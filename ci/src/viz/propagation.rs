@@ -21,11 +21,18 @@ pub fn applies(run: &Run) -> bool {
 }
 
 pub fn svg(run: &Run, title: &str, window: &Window) -> String {
-    let span = TimeSpan::of(run, window);
+    let mut span = TimeSpan::of(run, window);
     let fates: Vec<_> = fates(&run.history, ADD)
         .into_iter()
         .filter(|f| span.contains(f.known as f64 / 1e9))
         .collect();
+    // Values are broadcast in the main phase only: without a window, end the time axis
+    // at the last one rather than after the final reads.
+    if window.to_ms.is_none()
+        && let Some(last) = fates.iter().map(|f| f.known).max()
+    {
+        span.to = (last as f64 / 1e9).ceil().max(span.from + 1.0);
+    }
     let stable: Vec<u64> = {
         let mut v: Vec<u64> = fates
             .iter()
