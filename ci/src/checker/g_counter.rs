@@ -156,6 +156,16 @@ pub fn check(history: &[Op], opts: &TestOpts) -> Verdict {
             op.value,
         ));
     }
+    let (lowest, _) = acceptable.bounds();
+    let too_few = errors
+        .iter()
+        .any(|op| op.value.as_i64().is_some_and(|v| v < lowest));
+    if too_few {
+        verdict = verdict.explain(
+            "(a node that adds to a total it read from seq-kv loses adds: see the book: \
+             Troubleshooting › A stale read that is still legal)",
+        );
+    }
     if reads.is_empty() {
         verdict = verdict.explain(
             "note: no final read succeeded, so the counter's value was never checked (as in \

@@ -309,6 +309,12 @@ fn report(
             rest.join(", ")
         ));
     }
+    if !lost.is_empty() && opts.partitions() {
+        verdict = verdict.explain(
+            "(values lost while partitions came and went: see the book: Troubleshooting › A \
+             partition that swallows a message)",
+        );
+    }
     if valid == Validity::Unknown {
         verdict = verdict.explain(
             "no value was ever contained in a read that began after it was added, so nothing \
