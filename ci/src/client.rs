@@ -25,15 +25,6 @@ pub struct NetClient {
     abort: Receiver<()>,
 }
 
-impl std::fmt::Debug for NetClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NetClient")
-            .field("id", &self.id)
-            .field("node", &self.node)
-            .finish_non_exhaustive()
-    }
-}
-
 impl NetClient {
     /// Opens a client with the next free `cN` id.
     pub fn open(net: &Network, node: &str, abort: &Receiver<()>) -> NetClient {

@@ -217,16 +217,7 @@ mod tests {
 
     #[test]
     fn pairs_match_completions_by_process() {
-        let op = |index, kind, process| Op {
-            index,
-            time: index as u64,
-            kind,
-            process: Process::Client(process),
-            f: "echo".into(),
-            value: Value::Null,
-            error: None,
-            is_final: false,
-        };
+        let op = |index, kind, process| Op::client(index, kind, process, "echo", Value::Null);
         let h = vec![
             op(0, OpType::Invoke, 0),
             op(1, OpType::Invoke, 1),

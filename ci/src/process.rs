@@ -181,14 +181,6 @@ pub struct NodeProcess {
     readers: Vec<JoinHandle<()>>,
 }
 
-impl std::fmt::Debug for NodeProcess {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NodeProcess")
-            .field("id", &self.id)
-            .finish_non_exhaustive()
-    }
-}
-
 impl NodeProcess {
     /// Starts the binary as node `id` (its network inbox already registered), in the
     /// system's temporary directory as Maelstrom does.
@@ -334,14 +326,6 @@ fn describe_exit(status: ExitStatus) -> String {
 pub struct Cluster {
     pub nodes: Vec<NodeProcess>,
     net: Network,
-}
-
-impl std::fmt::Debug for Cluster {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cluster")
-            .field("nodes", &self.nodes)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Cluster {

@@ -20,6 +20,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
 use serde_json::{Map, Value, json};
 
+use crate::checker::protocol::{StdinBlocked, Unterminated};
 use crate::checker::{self, Validity};
 use crate::cli::TestOpts;
 use crate::client::{NetClient, RPC_TIMEOUT};
@@ -614,24 +615,7 @@ impl<'a> Run<'a> {
             kind: FailureKind::Startup,
             message: "teardown".into(),
         });
-        let unterminated: Vec<(String, String)> = self
-            .cluster
-            .nodes
-            .iter()
-            .filter_map(|n| {
-                let text = n.tails.unterminated(Duration::from_millis(500))?;
-                Some((n.id.clone(), text))
-            })
-            .collect();
-        let stdin_blocked: Vec<(String, f64)> = self
-            .cluster
-            .nodes
-            .iter()
-            .filter_map(|n| {
-                let waited = n.tails.stdin_blocked(Duration::from_secs(1))?;
-                Some((n.id.clone(), waited.as_secs_f64()))
-            })
-            .collect();
+        let (unterminated, stdin_blocked) = self.output_problems();
         self.cluster.shutdown();
         let stats = match self.net_threads.take() {
             Some(threads) => threads.stop(&self.net),
@@ -658,6 +642,28 @@ impl<'a> Run<'a> {
             observed: &observed,
         };
         report::finish(store, &run)
+    }
+
+    /// What is wrong with the nodes' pipes as the run ends: text waiting for its newline
+    /// on stdout (for half a second or more), and stdin left unread (for a second or
+    /// more).
+    fn output_problems(&self) -> (Vec<Unterminated>, Vec<StdinBlocked>) {
+        let mut unterminated = Vec::new();
+        let mut stdin_blocked = Vec::new();
+        for n in &self.cluster.nodes {
+            let node = n.id.clone();
+            if let Some(text) = n.tails.unterminated(Duration::from_millis(500)) {
+                unterminated.push(Unterminated {
+                    node: node.clone(),
+                    text,
+                });
+            }
+            if let Some(waited) = n.tails.stdin_blocked(Duration::from_secs(1)) {
+                let seconds = waited.as_secs_f64();
+                stdin_blocked.push(StdinBlocked { node, seconds });
+            }
+        }
+        (unterminated, stdin_blocked)
     }
 
     /// Adds to a failure what the nodes' output says about it: for a crash, the report

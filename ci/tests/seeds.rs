@@ -2,8 +2,8 @@
 
 mod common;
 
-use ci::history::{Op, Process};
-use common::{node, run};
+use ci::history::{Op, OpType, Process};
+use common::{args, node, run};
 use serde_json::Value;
 
 fn history(bin: &str, args: &[&str]) -> Vec<Op> {
@@ -32,29 +32,17 @@ fn assert_same_prefix(a: &[Value], b: &[Value], at_least: usize) {
 
 #[test]
 fn the_same_seed_makes_the_same_partitions() {
-    let args = |seed| {
-        [
-            "-w",
-            "unique-ids",
-            "--node-count",
-            "5",
-            "--time-limit",
-            "3",
-            "--rate",
-            "50",
-            "--nemesis",
-            "partition",
-            "--nemesis-interval",
-            "0.3",
-            "--seed",
-            seed,
-        ]
+    let command = |seed| {
+        format!(
+            "-w unique-ids --node-count 5 --time-limit 3 --rate 50 --nemesis partition \
+             --nemesis-interval 0.3 --seed {seed}"
+        )
     };
     let nemesis = |op: &Op| op.process == Process::Nemesis;
     let ids = "correct_unique_ids";
-    let first = values(&history(ids, &args("21")), nemesis);
-    let again = values(&history(ids, &args("21")), nemesis);
-    let other = values(&history(ids, &args("22")), nemesis);
+    let first = values(&history(ids, &args(&command(21))), nemesis);
+    let again = values(&history(ids, &args(&command(21))), nemesis);
+    let other = values(&history(ids, &args(&command(22))), nemesis);
     assert_same_prefix(&first, &again, 8);
     let n = first.len().min(other.len());
     assert_ne!(first[..n], other[..n], "another seed, other partitions");
@@ -62,27 +50,14 @@ fn the_same_seed_makes_the_same_partitions() {
 
 #[test]
 fn the_same_seed_asks_the_same_operations() {
-    let args = |seed| {
-        [
-            "-w",
-            "echo",
-            "--node-count",
-            "3",
-            "--time-limit",
-            "2",
-            "--rate",
-            "100",
-            // One client thread, so history order is generation order.
-            "--concurrency",
-            "1",
-            "--seed",
-            seed,
-        ]
+    // One client thread, so history order is generation order.
+    let command = |seed| {
+        format!("-w echo --node-count 3 --time-limit 2 --rate 100 --concurrency 1 --seed {seed}")
     };
-    let invoked = |op: &Op| op.kind == ci::history::OpType::Invoke;
-    let first = values(&history("correct_echo", &args("5")), invoked);
-    let again = values(&history("correct_echo", &args("5")), invoked);
-    let other = values(&history("correct_echo", &args("6")), invoked);
+    let invoked = |op: &Op| op.kind == OpType::Invoke;
+    let first = values(&history("correct_echo", &args(&command(5))), invoked);
+    let again = values(&history("correct_echo", &args(&command(5))), invoked);
+    let other = values(&history("correct_echo", &args(&command(6))), invoked);
     assert_same_prefix(&first, &again, 100);
     let n = first.len().min(other.len());
     assert_ne!(first[..n], other[..n]);

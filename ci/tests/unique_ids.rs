@@ -4,30 +4,14 @@
 mod common;
 
 use ci::checker::Validity;
-use common::{node, run, verdict_of};
+use common::{args, assert_mentions, node, run, verdict_of};
 
-const CHALLENGE: &[&str] = &[
-    "-w",
-    "unique-ids",
-    "--time-limit",
-    "4",
-    "--rate",
-    "1000",
-    "--node-count",
-    "3",
-    "--availability",
-    "total",
-    "--nemesis",
-    "partition",
-    "--nemesis-interval",
-    "1",
-    "--seed",
-    "11",
-];
+const CHALLENGE: &str = "-w unique-ids --time-limit 4 --rate 1000 --node-count 3 \
+    --availability total --nemesis partition --nemesis-interval 1 --seed 11";
 
 #[test]
 fn distinct_ids_pass_under_partitions() {
-    let out = run(&node("correct_unique_ids"), CHALLENGE);
+    let out = run(&node("correct_unique_ids"), &args(CHALLENGE));
     assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
     let acknowledged = out.results["workload"]["acknowledged-count"]
         .as_u64()
@@ -36,13 +20,18 @@ fn distinct_ids_pass_under_partitions() {
     assert_eq!(out.results["availability"]["ok-fraction"], 1.0);
     // The nemesis ran: partitions started at t ≈ 0 and alternated with heals.
     let history = std::fs::read_to_string(out.store.unwrap().join("history.jsonl")).unwrap();
-    assert!(history.contains(r#""process":"nemesis","f":"start-partition""#));
-    assert!(history.contains(r#""value":"network-healed""#));
+    assert_mentions(
+        &history,
+        &[
+            r#""process":"nemesis","f":"start-partition""#,
+            r#""value":"network-healed""#,
+        ],
+    );
 }
 
 #[test]
 fn ids_that_repeat_across_nodes_are_invalid() {
-    let out = run(&node("unique_ids_repeat"), CHALLENGE);
+    let out = run(&node("unique_ids_repeat"), &args(CHALLENGE));
     assert_eq!(out.exit_code, 1, "{}", out.summary);
     assert_eq!(verdict_of(&out, "workload"), false);
     assert_eq!(verdict_of(&out, "availability"), true);
@@ -52,28 +41,17 @@ fn ids_that_repeat_across_nodes_are_invalid() {
             .unwrap()
             > 100
     );
-    assert!(
-        out.summary.contains("ids were handed out more than once"),
-        "{}",
-        out.summary
-    );
+    assert_mentions(&out.summary, &["ids were handed out more than once"]);
 }
 
 #[test]
 fn a_node_that_never_replies_fails_total_availability() {
-    let args = ["-w", "unique-ids", "--node-count", "3", "--time-limit", "2"];
-    let out = run(
-        &node("mute"),
-        &[&args[..], &["--availability", "total"]].concat(),
-    );
+    let command = "-w unique-ids --node-count 3 --time-limit 2 --availability total";
+    let out = run(&node("mute"), &args(command));
     assert_eq!(out.exit_code, 1, "{}", out.summary);
     assert_eq!(verdict_of(&out, "availability"), false);
     assert_eq!(verdict_of(&out, "stats"), false);
     // Nothing was acknowledged, so nothing was duplicated.
     assert_eq!(verdict_of(&out, "workload"), true);
-    assert!(
-        out.summary.contains("--availability asks for every one"),
-        "{}",
-        out.summary
-    );
+    assert_mentions(&out.summary, &["--availability asks for every one"]);
 }

@@ -43,23 +43,13 @@ pub fn check(history: &[Op], required: Option<Availability>) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::Process;
     use serde_json::Value;
 
     fn history(outcomes: &[OpType]) -> Vec<Op> {
         let mut h = Vec::new();
         for kind in outcomes {
             for kind in [OpType::Invoke, *kind] {
-                h.push(Op {
-                    index: h.len(),
-                    time: 0,
-                    kind,
-                    process: Process::Client(0),
-                    f: "echo".into(),
-                    value: Value::Null,
-                    error: None,
-                    is_final: false,
-                });
+                h.push(Op::client(h.len(), kind, 0, "echo", Value::Null));
             }
         }
         h

@@ -66,19 +66,10 @@ fn describe(pair: &Pair<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{Op, Process};
+    use crate::history::Op;
 
     fn op(index: usize, kind: OpType, value: Value) -> Op {
-        Op {
-            index,
-            time: index as u64,
-            kind,
-            process: Process::Client(0),
-            f: "echo".into(),
-            value,
-            error: None,
-            is_final: false,
-        }
+        Op::client(index, kind, 0, "echo", value)
     }
 
     fn reply(echo: &str) -> Value {

@@ -45,19 +45,13 @@ pub fn check(history: &[Op]) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{OpType, Process};
+    use crate::history::OpType;
 
     #[test]
     fn counts_malformed_replies() {
         let op = |error: Option<Value>| Op {
-            index: 0,
-            time: 0,
-            kind: OpType::Info,
-            process: Process::Client(0),
-            f: "echo".into(),
-            value: Value::Null,
             error,
-            is_final: false,
+            ..Op::client(0, OpType::Info, 0, "echo", Value::Null)
         };
         let h = vec![
             op(Some(json!([

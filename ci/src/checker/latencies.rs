@@ -36,19 +36,12 @@ pub fn op_latencies(history: &[Op]) -> Option<Map<String, Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::Process;
 
     #[test]
     fn quantiles_of_ok_operations_in_ms() {
         let op = |time, kind, process| Op {
-            index: 0,
             time,
-            kind,
-            process: Process::Client(process),
-            f: "echo".into(),
-            value: Value::Null,
-            error: None,
-            is_final: false,
+            ..Op::client(0, kind, process, "echo", Value::Null)
         };
         let h = vec![
             op(0, OpType::Invoke, 0),

@@ -73,14 +73,8 @@ mod tests {
             dropped_unknown_dest: 0,
         };
         let op = |kind, process| Op {
-            index: 0,
-            time: 0,
-            kind,
             process,
-            f: "x".into(),
-            value: Value::Null,
-            error: None,
-            is_final: false,
+            ..Op::client(0, kind, 0, "x", Value::Null)
         };
         let h = vec![
             op(OpType::Invoke, Process::Client(0)),

@@ -3,7 +3,7 @@
 //! messages, messages to nobody, and output left without its trailing newline make the
 //! run invalid; client timeouts are explained.
 
-use serde_json::json;
+use serde::Serialize;
 
 use super::{Validity, Verdict};
 use crate::history::Op;
@@ -15,12 +15,26 @@ use crate::process::{Violation, shorten};
 pub struct Observed {
     pub violations: u64,
     pub examples: Vec<Violation>,
-    /// `(node, text)` for output that never got its newline.
-    pub unterminated: Vec<(String, String)>,
-    /// `(node, seconds)` for nodes that had stopped reading their stdin.
-    pub stdin_blocked: Vec<(String, f64)>,
+    /// Output that never got its newline.
+    pub unterminated: Vec<Unterminated>,
+    /// Nodes that had stopped reading their stdin.
+    pub stdin_blocked: Vec<StdinBlocked>,
     /// Messages to clients that had no `in_reply_to`.
     pub unmatched: Unmatched,
+}
+
+/// Text a node printed with no newline after it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unterminated {
+    pub node: String,
+    pub text: String,
+}
+
+/// A node whose stdin had not been read for a while when the test ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct StdinBlocked {
+    pub node: String,
+    pub seconds: f64,
 }
 
 pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
@@ -29,22 +43,8 @@ pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
         .with("violation-count", observed.violations)
         .with("violations", &observed.examples)
         .with("replies-without-in-reply-to", observed.unmatched.count)
-        .with(
-            "stdin-blocked",
-            observed
-                .stdin_blocked
-                .iter()
-                .map(|(node, secs)| json!({"node": node, "seconds": secs}))
-                .collect::<Vec<_>>(),
-        )
-        .with(
-            "unterminated",
-            observed
-                .unterminated
-                .iter()
-                .map(|(node, text)| json!({"node": node, "text": text}))
-                .collect::<Vec<_>>(),
-        );
+        .with("stdin-blocked", &observed.stdin_blocked)
+        .with("unterminated", &observed.unterminated);
     if let Some(first) = observed.examples.first() {
         verdict = verdict.explain(format!(
             "{} lines on the nodes' stdout were not messages that could be sent.",
@@ -52,16 +52,16 @@ pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
         ));
         verdict = verdict.explain(first.describe());
     }
-    for (node, text) in &observed.unterminated {
+    for Unterminated { node, text } in &observed.unterminated {
         verdict = verdict.explain(format!(
             "{node} printed {} with no newline after it, so it was never read as a message \
              (see the book: Troubleshooting › A reply without a trailing newline)",
             shorten(text, 120)
         ));
     }
-    for (node, secs) in &observed.stdin_blocked {
+    for StdinBlocked { node, seconds } in &observed.stdin_blocked {
         verdict = verdict.explain(format!(
-            "{node} had not read its stdin for {secs:.1} s when the test ended, so messages \
+            "{node} had not read its stdin for {seconds:.1} s when the test ended, so messages \
              to it piled up (see the book: Troubleshooting › A node that blocks its stdin \
              reader)"
         ));
@@ -95,7 +95,7 @@ pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{OpType, Process};
+    use crate::history::OpType;
     use serde_json::Value;
 
     #[test]
@@ -105,7 +105,10 @@ mod tests {
         assert!(clean.explanation.is_empty());
 
         let unterminated = Observed {
-            unterminated: vec![("n0".into(), "{\"src\":\"n0\"".into())],
+            unterminated: vec![Unterminated {
+                node: "n0".into(),
+                text: "{\"src\":\"n0\"".into(),
+            }],
             ..Observed::default()
         };
         let v = check(&unterminated, &[]);
@@ -113,14 +116,8 @@ mod tests {
         assert!(v.explanation[0].contains("A reply without a trailing newline"));
 
         let timeout = Op {
-            index: 0,
-            time: 0,
-            kind: OpType::Info,
-            process: Process::Client(0),
-            f: "echo".into(),
-            value: Value::Null,
             error: Some("net-timeout".into()),
-            is_final: false,
+            ..Op::client(0, OpType::Info, 0, "echo", Value::Null)
         };
         let v = check(&Observed::default(), &[timeout]);
         assert_eq!(v.valid, Validity::Valid);

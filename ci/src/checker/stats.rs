@@ -80,20 +80,10 @@ pub fn check(history: &[Op], exempt: &[&str]) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::Process;
     use serde_json::Value;
 
     fn op(f: &str, kind: OpType) -> Op {
-        Op {
-            index: 0,
-            time: 0,
-            kind,
-            process: Process::Client(0),
-            f: f.into(),
-            value: Value::Null,
-            error: None,
-            is_final: false,
-        }
+        Op::client(0, kind, 0, f, Value::Null)
     }
 
     #[test]

@@ -83,22 +83,12 @@ fn range(ids: &[&Value]) -> Option<[Value; 2]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::Process;
 
     fn history(ids: &[Value]) -> Vec<Op> {
         let mut h = Vec::new();
         for (i, id) in ids.iter().enumerate() {
             for (kind, value) in [(OpType::Invoke, Value::Null), (OpType::Ok, id.clone())] {
-                h.push(Op {
-                    index: h.len(),
-                    time: h.len() as u64,
-                    kind,
-                    process: Process::Client(i as u64 % 3),
-                    f: "generate".into(),
-                    value,
-                    error: None,
-                    is_final: false,
-                });
+                h.push(Op::client(h.len(), kind, i as u64 % 3, "generate", value));
             }
         }
         h

@@ -192,12 +192,6 @@ pub struct Network {
     shared: Arc<Shared>,
 }
 
-impl fmt::Debug for Network {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Network").finish_non_exhaustive()
-    }
-}
-
 /// Owns the router and journal threads; [`NetworkThreads::stop`] ends them and returns
 /// the statistics.
 pub struct NetworkThreads {

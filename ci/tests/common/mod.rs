@@ -67,3 +67,15 @@ pub fn run(bin: &str, args: &[&str]) -> Outcome {
 pub fn verdict_of<'a>(outcome: &'a Outcome, key: &str) -> &'a serde_json::Value {
     &outcome.results[key]["valid?"]
 }
+
+/// Asserts that `text` contains every one of `needles`, showing `text` if not.
+pub fn assert_mentions(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "no {needle:?} in:\n{text}");
+    }
+}
+
+/// A command line's words: `args("-w echo --node-count 1")`.
+pub fn args(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
