@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -83,10 +83,15 @@ impl Violation {
 pub struct Violations {
     count: AtomicU64,
     examples: Mutex<Vec<Violation>>,
+    /// Set at teardown: nodes leave the network then, so what they still print is moot.
+    closed: AtomicBool,
 }
 
 impl Violations {
     fn record(&self, node: &str, line: &str, error: &LineError) {
+        if self.closed.load(Relaxed) {
+            return;
+        }
         self.count.fetch_add(1, Relaxed);
         let mut examples = lock(&self.examples);
         if examples.len() < VIOLATION_EXAMPLES {
@@ -101,6 +106,11 @@ impl Violations {
 
     pub fn count(&self) -> u64 {
         self.count.load(Relaxed)
+    }
+
+    /// Stops recording: the test is over.
+    pub fn close(&self) {
+        self.closed.store(true, Relaxed);
     }
 
     pub fn examples(&self) -> Vec<Violation> {

@@ -616,6 +616,7 @@ impl<'a> Run<'a> {
             message: "teardown".into(),
         });
         let (unterminated, stdin_blocked) = self.output_problems();
+        self.violations.close();
         self.cluster.shutdown();
         let stats = match self.net_threads.take() {
             Some(threads) => threads.stop(&self.net),
