@@ -262,34 +262,52 @@ fn figures(results: &Value) -> Vec<String> {
     out
 }
 
-/// The run's options as they were given, as far as results.json records them.
+/// The run's options as a command line: the workload, binary and sizes always, other
+/// options only where they differ from the defaults, then the node's own arguments.
 fn options(results: &Value) -> String {
-    match results.get("opts") {
-        Some(Value::Array(args)) => args
-            .iter()
-            .map(|a| a.as_str().map_or(a.to_string(), str::to_string))
-            .collect::<Vec<_>>()
-            .join(" "),
-        Some(Value::Object(map)) => map
-            .iter()
-            .filter(|(_, v)| !matches!(v, Value::Null | Value::Bool(false)))
-            .map(|(k, v)| match v {
-                Value::Bool(true) => format!("--{k}"),
-                Value::String(s) => format!("--{k} {s}"),
-                Value::Array(items) => {
-                    let items: Vec<String> = items
-                        .iter()
-                        .map(|i| i.as_str().map_or(i.to_string(), str::to_string))
-                        .collect();
-                    format!("--{k} {}", items.join(","))
-                }
-                v => format!("--{k} {v}"),
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
-        Some(other) => other.to_string(),
-        None => String::new(),
+    let Some(opts) = results.get("opts").and_then(Value::as_object) else {
+        return String::new();
+    };
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    let list = |v: &Value| match v {
+        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
+        other => text(other),
+    };
+    let mut words: Vec<String> = Vec::new();
+    let mut flag = |name: &str, value: String| words.push(format!("{name} {value}"));
+    if let Some(w) = opts.get("workload") {
+        flag("-w", text(w));
     }
+    if let Some(bin) = opts.get("bin") {
+        flag("--bin", text(bin));
+    }
+    if let Some(Value::Array(nodes)) = opts.get("nodes") {
+        flag("--node-count", nodes.len().to_string());
+    }
+    for key in ["time-limit", "rate"] {
+        if let Some(v) = opts.get(key) {
+            flag(&format!("--{key}"), text(v));
+        }
+    }
+    // Shown only when set to something other than the default.
+    for (key, default) in [
+        ("latency", "0.0"),
+        ("latency-dist", "constant"),
+        ("nemesis", ""),
+        ("nemesis-interval", "10.0"),
+        ("availability", "null"),
+        ("topology", "grid"),
+    ] {
+        if let Some(v) = opts.get(key)
+            && list(v) != default
+        {
+            flag(&format!("--{key}"), list(v));
+        }
+    }
+    if let Some(Value::Array(args)) = opts.get("args") {
+        words.extend(args.iter().map(text));
+    }
+    words.join(" ")
 }
 
 /// Links to the files a run directory holds, pictures first.
@@ -439,7 +457,10 @@ mod tests {
         fs::write(
             old.join("results.json"),
             json!({"valid?": true, "seed": 7,
-                   "opts": {"node-count": 1, "log-stderr": false, "nemesis": ["partition"]},
+                   "opts": {"workload": "echo", "bin": "target/debug/echo", "nodes": ["n0"],
+                            "time-limit": 10.0, "rate": 5.0, "latency": 0.0,
+                            "nemesis": ["partition"], "topology": "grid",
+                            "args": ["mode=fast"]},
                    "net": {"servers": {"msgs-per-op": 0.0}}})
             .to_string(),
         )
@@ -479,8 +500,11 @@ mod tests {
         assert!(html.contains(r#"<span class="invalid">invalid</span>"#));
         assert!(html.contains("stable latency median 10 ms, max 90 ms"));
         assert!(html.contains("0.00 msgs/op · seed 7"));
-        assert!(html.contains("--nemesis partition --node-count 1"));
-        assert!(!html.contains("log-stderr"));
+        assert!(html.contains(
+            "-w echo --bin target/debug/echo --node-count 1 --time-limit 10.0 --rate 5.0 \
+             --nemesis partition mode=fast"
+        ));
+        assert!(!html.contains("--latency"), "defaults are left out");
         assert!(html.contains(r#"href="/store/echo/20250101T100000.000/node-logs/n0.log""#));
     }
 

@@ -2,7 +2,8 @@
 //!
 //! A row with `table = "<name>"` and a `label` is one line of
 //! `src/generated/tables/<name>.md`, which shows what the row's run measured: messages
-//! per operation and the median and maximum stable latency. `cargo xtask regen` runs the
+//! per operation and the median and maximum stable latency (for workloads without stable
+//! latencies: availability and client operation latencies). `cargo xtask regen` runs the
 //! rows and records each one's figures in the manifest; the table is rendered from those
 //! records, so rerunning one row rewrites only its line, and the staleness check can tell
 //! when a table no longer matches its rows or the code they ran.
@@ -34,6 +35,12 @@ pub struct Measured {
     pub latency_median: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op_latency_median: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op_latency_99: Option<f64>,
 }
 
 /// The file a table is written to, relative to the root.
@@ -65,6 +72,9 @@ pub fn record(root: &Path, manifest: &mut Manifest, step: &Step, figures: &Figur
         msgs_per_op: figures.msgs_per_op,
         latency_median: figures.latency_median,
         latency_max: figures.latency_max,
+        availability: figures.availability,
+        op_latency_median: figures.op_latency_median,
+        op_latency_99: figures.op_latency_99,
     };
     manifest.measured.insert(step.name.clone(), measured);
     Ok(())
@@ -84,10 +94,18 @@ pub fn render(
         return Err(missing);
     }
     let common = common_args(rows);
-    let mut text = String::from(
+    // Workloads without stable latencies (kafka, txn) compare availability and the
+    // latency of client operations instead.
+    let stable = rows
+        .iter()
+        .any(|s| measured[&s.name].latency_median.is_some());
+    let mut text = String::from(if stable {
         "| design | node and arguments | messages per operation | median latency | \
-         maximum latency |\n|---|---|---:|---:|---:|\n",
-    );
+         maximum latency |\n|---|---|---:|---:|---:|\n"
+    } else {
+        "| design | node and arguments | messages per operation | availability | \
+         median latency | 99% latency |\n|---|---|---:|---:|---:|---:|\n"
+    });
     for step in rows {
         let m = &measured[&step.name];
         let own: Vec<&str> = step
@@ -104,13 +122,22 @@ pub fn render(
             Some(v) => format!("{v:.digits$}{unit}"),
             None => "–".to_string(),
         };
-        text.push_str(&format!(
-            "| {} | `{run}` | {} | {} | {} |\n",
-            step.label.as_deref().unwrap_or(&step.name),
-            number(m.msgs_per_op, 2, ""),
-            number(m.latency_median, 0, " ms"),
-            number(m.latency_max, 0, " ms"),
-        ));
+        let label = step.label.as_deref().unwrap_or(&step.name);
+        let msgs = number(m.msgs_per_op, 2, "");
+        text.push_str(&if stable {
+            format!(
+                "| {label} | `{run}` | {msgs} | {} | {} |\n",
+                number(m.latency_median, 0, " ms"),
+                number(m.latency_max, 0, " ms"),
+            )
+        } else {
+            format!(
+                "| {label} | `{run}` | {msgs} | {} | {} | {} |\n",
+                number(m.availability, 4, ""),
+                number(m.op_latency_median, 2, " ms"),
+                number(m.op_latency_99, 2, " ms"),
+            )
+        });
     }
     let shared: Vec<&str> = rows[0]
         .args
@@ -124,9 +151,14 @@ pub fn render(
         [one] => format!("`--seed {one}`"),
         _ => "the seed of its row in `ci/steps.toml`".to_string(),
     };
+    let latencies = if stable {
+        "stable latencies"
+    } else {
+        "those of client operations"
+    };
     text.push_str(&format!(
         "\nEvery row ran `cargo maelstrom test --bin target/debug/<node> {}` with {seed} and \
-         the node's arguments; latencies are stable latencies.\n",
+         the node's arguments; latencies are {latencies}.\n",
         shared.join(" ")
     ));
     Ok(text)
@@ -354,6 +386,31 @@ label = \"a tree\"
         );
         assert!(lines[5].contains("target/debug/<node> -w broadcast --node-count 25`"));
         assert!(lines[5].contains("`--seed 1`"));
+    }
+
+    #[test]
+    fn without_stable_latencies_a_table_shows_availability_and_operation_latencies() {
+        let (s, steps) = project();
+        let mut manifest = Manifest::default();
+        for (step, msgs) in steps.iter().zip([6.2, 0.12]) {
+            let f = Figures {
+                msgs_per_op: Some(msgs),
+                availability: Some(0.99964),
+                op_latency_median: Some(0.2),
+                op_latency_99: Some(4.762),
+                ..Figures::default()
+            };
+            record(&s.0, &mut manifest, step, &f).unwrap();
+        }
+        let rows: Vec<&Step> = steps.iter().collect();
+        let text = render(&rows, &manifest.measured).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].contains("| availability | median latency | 99% latency |"));
+        assert_eq!(
+            lines[2],
+            "| gossip | `b3` | 6.20 | 0.9996 | 0.20 ms | 4.76 ms |"
+        );
+        assert!(lines[5].ends_with("latencies are those of client operations."));
     }
 
     #[test]

@@ -90,6 +90,10 @@ pub struct Figures {
     pub availability: Option<f64>,
     pub latency_median: Option<f64>,
     pub latency_max: Option<f64>,
+    /// Client operation latencies (our `op-latencies`), for workloads without
+    /// stable latencies.
+    pub op_latency_median: Option<f64>,
+    pub op_latency_99: Option<f64>,
 }
 
 impl Figures {
@@ -101,6 +105,8 @@ impl Figures {
             availability: number("availability.ok-fraction"),
             latency_median: number("workload.stable-latencies.0.5"),
             latency_max: number("workload.stable-latencies.1"),
+            op_latency_median: number("op-latencies.0.5"),
+            op_latency_99: number("op-latencies.0.99"),
         }
     }
 }

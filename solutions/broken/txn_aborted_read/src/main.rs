@@ -32,7 +32,7 @@ enum Event {
 }
 
 /// How often a node sends its peers the transactions they are missing.
-const REPLICATE_EVERY: Duration = Duration::from_millis(50);
+const REPLICATE_EVERY: Duration = Duration::from_millis(100);
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
