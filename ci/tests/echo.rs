@@ -81,7 +81,7 @@ fn printing_garbage_on_stdout_is_a_protocol_violation() {
 fn a_node_that_exits_at_once_fails_the_run_naming_it() {
     let started = Instant::now();
     let out = short("exit_at_once");
-    assert_within(started, 5);
+    assert_within(started, 8);
     assert_eq!(out.exit_code, 255, "{}", out.summary);
     let failure = out.failure.unwrap();
     assert_eq!(failure.kind, FailureKind::Crash);
@@ -94,9 +94,11 @@ fn a_node_that_exits_at_once_fails_the_run_naming_it() {
 #[test]
 fn a_node_that_crashes_mid_run_ends_it_promptly() {
     let started = Instant::now();
-    let command = "-w echo --node-count 1 --time-limit 20 --rate 20";
+    // A long time limit and a loose bound: a run that waited for the limit would take
+    // over 60 s, so finishing within 30 s shows the crash ended it, even on a busy machine.
+    let command = "-w echo --node-count 1 --time-limit 60 --rate 20";
     let out = run(&node("crash_after_init"), &args(command));
-    assert_within(started, 10);
+    assert_within(started, 30);
     assert_eq!(out.exit_code, 255, "{}", out.summary);
     let failure = out.failure.unwrap();
     assert_eq!(failure.kind, FailureKind::Crash);
@@ -111,7 +113,7 @@ fn a_node_that_crashes_mid_run_ends_it_promptly() {
 fn a_node_that_never_answers_init_fails_within_the_init_timeout() {
     let started = Instant::now();
     let out = short("silent_init");
-    assert_within(started, 13);
+    assert_within(started, 16);
     assert_eq!(out.exit_code, 255, "{}", out.summary);
     let failure = out.failure.unwrap();
     assert_eq!(failure.kind, FailureKind::Init);
@@ -131,7 +133,7 @@ fn a_node_that_never_replies_ends_the_run_on_time() {
     let started = Instant::now();
     let out = short("mute");
     // The time limit, plus at most one client timeout.
-    assert_within(started, 3 + 5 + 2);
+    assert_within(started, 3 + 5 + 5);
     assert_eq!(out.exit_code, 1, "{}", out.summary);
     assert_eq!(verdict_of(&out, "workload"), false);
     assert_eq!(verdict_of(&out, "stats"), false);
