@@ -83,10 +83,15 @@ struct Counter {
 
 impl Counter {
     fn new(node: Node) -> Counter {
+        // Nobody has shown us anything yet: as far as we know, every peer knows nothing.
+        let peer_knows = node
+            .peers()
+            .map(|peer| (peer.to_string(), GCounter::default()))
+            .collect();
         Counter {
             node,
             counter: GCounter::default(),
-            peer_knows: HashMap::new(),
+            peer_knows,
         }
     }
 
@@ -225,6 +230,17 @@ mod tests {
         assert_eq!(gossip_sent(&sent), []);
     }
     // ANCHOR_END: gossip_test
+
+    #[test]
+    fn a_node_with_nothing_to_tell_stays_quiet() {
+        let (node, sent) = Node::in_memory("n0", &["n0", "n1", "n2"]);
+        let mut counter = Counter::new(node);
+        counter.handle(Event::Tick).unwrap();
+        assert_eq!(gossip_sent(&sent), []);
+        deliver(&mut counter, "c1", Payload::Add { delta: 0 });
+        counter.handle(Event::Tick).unwrap();
+        assert_eq!(gossip_sent(&sent), []);
+    }
 
     #[test]
     fn a_gossip_is_answered_with_the_merged_counter() {
