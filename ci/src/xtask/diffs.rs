@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use similar::TextDiff;
 
-/// The steps in book order. A diff is written for each consecutive pair of the same
-/// challenge (`broadcast_1` → `broadcast_2`, not `unique_ids` → `broadcast_1`) whose crates
-/// both exist, named after the later step: `broadcast_2.diff`.
+/// The steps in book order. Each step after `echo` gets a diff named after it
+/// (`broadcast_2.diff`) against the step before it in the same challenge
+/// (`broadcast_1` → `broadcast_2`), or, for the first step of a challenge, against `echo`:
+/// the smallest whole node, whose shape every later node keeps. A diff across challenges
+/// (`unique_ids` → `broadcast_1`) would only show one program replaced by another.
 pub const STEPS: [&str; 14] = [
     "echo",
     "unique_ids",
@@ -45,7 +47,7 @@ pub fn write() -> Result<bool> {
         if !wanted.contains_key(&file) {
             std::fs::remove_file(&file)?;
             println!(
-                "removed {} (no longer a pair of existing steps of one challenge)",
+                "removed {} (its step or the step before it no longer exists)",
                 file.display()
             );
         }
@@ -71,7 +73,7 @@ pub fn stale(root: &Path) -> Result<Vec<String>> {
     for file in existing(root)? {
         if !wanted.contains_key(&file) {
             problems.push(format!(
-                "{} is not the diff of a pair of existing steps of one challenge",
+                "{} is not the diff of an existing step against the step before it",
                 file.display()
             ));
         }
@@ -87,14 +89,17 @@ pub fn expected(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
     let crates = super::project::solution_crates(root)?;
     let mut diffs = BTreeMap::new();
     for pair in STEPS.windows(2) {
-        if challenge(pair[0]) != challenge(pair[1]) {
-            continue;
-        }
-        let (Some(old), Some(new)) = (crates.get(pair[0]), crates.get(pair[1])) else {
+        let (before, step) = (pair[0], pair[1]);
+        let base = if challenge(before) == challenge(step) {
+            before
+        } else {
+            STEPS[0]
+        };
+        let (Some(old), Some(new)) = (crates.get(base), crates.get(step)) else {
             continue;
         };
         let text = diff_crates(root, old, new)?;
-        diffs.insert(Path::new(DIFFS_DIR).join(format!("{}.diff", pair[1])), text);
+        diffs.insert(Path::new(DIFFS_DIR).join(format!("{step}.diff")), text);
     }
     Ok(diffs)
 }
@@ -130,7 +135,7 @@ pub fn diff_crates(root: &Path, old: &Path, new: &Path) -> Result<String> {
                 let path = src.join(&file);
                 let text = std::fs::read_to_string(&path)
                     .with_context(|| format!("reading {}", path.display()))?;
-                files.insert(format!("src/{file}"), text);
+                files.insert(format!("src/{file}"), without_anchors(&text));
             }
         }
         Ok(files)
@@ -172,6 +177,15 @@ pub fn diff_crates(root: &Path, old: &Path, new: &Path) -> Result<String> {
     Ok(out)
 }
 
+/// The source as the book shows it: mdBook hides `ANCHOR` marker lines, and a diff that
+/// kept them would show half-open anchors and changes no reader can see.
+fn without_anchors(text: &str) -> String {
+    text.lines()
+        .filter(|line| !super::markdown::is_anchor_line(line))
+        .flat_map(|line| [line, "\n"])
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,7 +203,11 @@ mod tests {
     fn diffs_consecutive_steps_that_exist() {
         let s = Scratch::new("diffs");
         crate_at(&s, "broadcast_1", "fn main() {\n    one();\n}\n");
-        crate_at(&s, "broadcast_2", "fn main() {\n    two();\n}\n");
+        crate_at(
+            &s,
+            "broadcast_2",
+            "// ANCHOR: main\nfn main() {\n    two();\n}\n// ANCHOR_END: main\n",
+        );
         s.write(
             "solutions/broadcast_2/src/gossip.rs",
             "pub fn gossip() {}\n",
@@ -200,14 +218,27 @@ mod tests {
 
         let diffs = expected(&s.0).unwrap();
         assert_eq!(
-            diffs.len(),
-            1,
-            "broadcast_3 is missing, so no diff reaches 4"
+            diffs.keys().collect::<Vec<_>>(),
+            [Path::new("src/generated/diffs/broadcast_2.diff")],
+            "broadcast_3 is missing, so no diff reaches 4; echo is missing, so no first \
+             step of a challenge has a diff"
         );
         let text = &diffs[Path::new("src/generated/diffs/broadcast_2.diff")];
         assert!(text.contains("--- broadcast_1/src/main.rs\n+++ broadcast_2/src/main.rs\n"));
         assert!(text.contains("-    one();\n+    two();\n"));
+        assert!(
+            !text.contains("ANCHOR"),
+            "marker lines are not shown:\n{text}"
+        );
         assert!(text.contains("--- /dev/null\n+++ broadcast_2/src/gossip.rs\n"));
+
+        // The first step of a challenge is diffed against echo, not the step before it.
+        crate_at(&s, "echo", "fn main() {\n    echo();\n}\n");
+        let with_echo = expected(&s.0).unwrap();
+        assert_eq!(with_echo.len(), 4, "{:?}", with_echo.keys());
+        let text = &with_echo[Path::new("src/generated/diffs/g_counter.diff")];
+        assert!(text.starts_with("--- echo/src/main.rs\n+++ g_counter/src/main.rs\n"));
+        std::fs::remove_dir_all(s.0.join("solutions/echo")).unwrap();
 
         // Missing, then current, then stale after a change, then left over.
         assert!(stale(&s.0).unwrap()[0].contains("broadcast_2.diff is missing"));

@@ -194,6 +194,11 @@ pub struct AnchorProblem {
     pub message: String,
 }
 
+/// Whether mdBook treats this line as an anchor marker, which it never shows.
+pub fn is_anchor_line(line: &str) -> bool {
+    line.contains("ANCHOR:") || line.contains("ANCHOR_END:")
+}
+
 /// The anchors a file defines (opened and closed, in order of opening) and its marker
 /// problems. mdBook matches `ANCHOR:\s*name` and `ANCHOR_END:\s*name` anywhere on a line,
 /// with names of word characters and `-`.

@@ -15,16 +15,18 @@ use super::steps::{self, Step};
 /// Every staleness problem, each saying how to fix it.
 pub fn check(root: &Path) -> Result<Vec<String>> {
     let steps = steps::load(root)?;
-    let included = run_includes(root)?;
+    let included = includes_of(root, RUNS_DIR, ".txt")?;
     let mut problems = runs(root, &steps, &included)?;
     problems.extend(unknown_runs(&steps, &included));
     problems.extend(super::diffs::stale(root)?);
+    problems.extend(unshown_diffs(root)?);
     problems.extend(super::comparisons::stale(root, &steps)?);
     problems.extend(super::pictures::stale(root)?);
     Ok(problems)
 }
 
-/// Run name → where chapters include its file (`src/echo.md:126`).
+/// File name without its extension (a run, a step) → where chapters include the file
+/// (`src/echo.md:126`).
 type RunIncludes = BTreeMap<String, Vec<String>>;
 
 fn regen_hint(name: &str) -> String {
@@ -101,10 +103,10 @@ fn runs(root: &Path, steps: &[Step], included: &RunIncludes) -> Result<Vec<Strin
     Ok(problems)
 }
 
-/// Every include of a run file in the chapters.
-fn run_includes(root: &Path) -> Result<RunIncludes> {
+/// Every include in the chapters of a `<dir>/<name><ext>` file, by name.
+fn includes_of(root: &Path, dir: &str, ext: &str) -> Result<RunIncludes> {
     let src = root.join("src");
-    let runs_dir = root.join(RUNS_DIR);
+    let dir = root.join(dir);
     let mut found = RunIncludes::new();
     for file in project::files_under(&src)? {
         if !file.ends_with(".md") {
@@ -115,13 +117,33 @@ fn run_includes(root: &Path) -> Result<RunIncludes> {
             .with_context(|| format!("reading {}", chapter.display()))?;
         for include in markdown::all_includes(&markdown::parse(&text)) {
             let target = chapter.parent().unwrap_or(&src).join(&include.path);
-            if let Some(name) = run_name(&runs_dir, &target) {
+            if let Some(name) = name_in(&dir, &target, ext) {
                 let place = format!("src/{file}:{}", include.line);
                 found.entry(name).or_default().push(place);
             }
         }
     }
     Ok(found)
+}
+
+/// Step diffs no chapter shows: each belongs in its step's chapter.
+fn unshown_diffs(root: &Path) -> Result<Vec<String>> {
+    let included = includes_of(root, super::diffs::DIFFS_DIR, ".diff")?;
+    let diffs = super::diffs::expected(root)?;
+    Ok(diffs
+        .keys()
+        .filter(|file| {
+            let step = file.file_stem().map(|s| s.to_string_lossy().into_owned());
+            !step.is_some_and(|step| included.contains_key(&step))
+        })
+        .map(|file| {
+            format!(
+                "{} is included by no chapter: show it in its step's chapter, in a \
+                 ```diff block under \"What changed since the last step\"",
+                file.display()
+            )
+        })
+        .collect())
 }
 
 /// Includes of runs no row shows (shown rows' files are checked by [`runs`]).
@@ -144,8 +166,8 @@ fn unknown_runs(steps: &[Step], included: &RunIncludes) -> Vec<String> {
         .collect()
 }
 
-/// `<name>` when `path` is `<runs dir>/<name>.txt`, comparing paths without `..`.
-fn run_name(runs_dir: &Path, path: &Path) -> Option<String> {
+/// `<name>` when `path` is `<dir>/<name><ext>`, comparing paths without `..`.
+fn name_in(dir: &Path, path: &Path, ext: &str) -> Option<String> {
     let normal = |p: &Path| {
         let mut parts: Vec<String> = Vec::new();
         for c in p.components() {
@@ -159,10 +181,10 @@ fn run_name(runs_dir: &Path, path: &Path) -> Option<String> {
         }
         parts
     };
-    let (dir, file) = (normal(runs_dir), normal(path));
+    let (dir, file) = (normal(dir), normal(path));
     let (last, parent) = file.split_last()?;
     (parent == dir.as_slice())
-        .then(|| last.strip_suffix(".txt").map(str::to_string))
+        .then(|| last.strip_suffix(ext).map(str::to_string))
         .flatten()
 }
 
@@ -266,6 +288,30 @@ mod tests {
         let problems = check(&s.0).unwrap();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("src/more/g.md:2 includes the run `g_counter`"));
+    }
+
+    #[test]
+    fn a_step_diff_no_chapter_shows_fails() {
+        let s = project();
+        s.write(
+            "solutions/unique_ids/Cargo.toml",
+            "[package]\nname = \"unique_ids\"\n",
+        );
+        s.write("solutions/unique_ids/src/main.rs", "fn main() { ids(); }\n");
+        let (file, text) = super::super::diffs::expected(&s.0)
+            .unwrap()
+            .pop_first()
+            .unwrap();
+        s.write(file.to_str().unwrap(), &text);
+        let problems = check(&s.0).unwrap();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("unique_ids.diff is included by no chapter"));
+
+        s.write(
+            "src/unique-ids.md",
+            "```diff\n{{#include generated/diffs/unique_ids.diff}}\n```\n",
+        );
+        assert_eq!(check(&s.0).unwrap(), Vec::<String>::new());
     }
 
     #[test]
