@@ -154,7 +154,7 @@ impl Recorder {
                 self.not_ok.fetch_add(1, Relaxed);
             }
         }
-        let mut ops = self.ops.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ops = crate::sync::lock(&self.ops);
         let op = Op {
             index: ops.len(),
             time: self.clock.history_nanos(),
@@ -176,12 +176,12 @@ impl Recorder {
 
     /// A copy of the history so far.
     pub fn snapshot(&self) -> Vec<Op> {
-        self.ops.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        crate::sync::lock(&self.ops).clone()
     }
 
     /// The history, leaving this recorder empty.
     pub fn take(&self) -> Vec<Op> {
-        std::mem::take(&mut *self.ops.lock().unwrap_or_else(|p| p.into_inner()))
+        std::mem::take(&mut *crate::sync::lock(&self.ops))
     }
 }
 

@@ -15,6 +15,7 @@ pub mod report;
 pub mod run;
 pub mod serve;
 pub mod service;
+pub mod sync;
 pub mod viz;
 pub mod workload;
 pub mod xtask;

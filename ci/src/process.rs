@@ -8,7 +8,7 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,7 @@ use crossbeam_channel::Sender;
 use serde::Serialize;
 
 use crate::net::{Inbox, LineError, Network};
+use crate::sync::lock;
 
 /// How many lines of stdout and stderr are kept for a crash report, as in Maelstrom.
 pub const TAIL_LINES: usize = 32;
@@ -223,9 +224,9 @@ impl NodeProcess {
             None => None,
         };
 
-        let stdin_tails = Arc::clone(&tails);
+        let (stdin_net, stdin_tails) = (net.clone(), Arc::clone(&tails));
         spawn_thread(format!("{id} stdin"), move || {
-            write_stdin(inbox, stdin, &stdin_tails)
+            write_stdin(inbox, stdin, &stdin_net, &stdin_tails)
         });
         let stdout_reader = {
             let (id, net, tails) = (id.to_string(), net.clone(), Arc::clone(&tails));
@@ -394,9 +395,11 @@ fn spawn_thread(name: String, f: impl FnOnce() + Send + 'static) -> JoinHandle<(
 
 /// Writes each delivered message as one line, flushing whenever the inbox is empty so
 /// bursts go out in one write. A write waits while the pipe is full, that is while the
-/// node does not read; `tails` knows since when.
-fn write_stdin(inbox: Inbox, stdin: ChildStdin, tails: &Tails) {
+/// node does not read; `tails` knows since when. Once the lines are in the pipe, the
+/// network learns how late they got there.
+fn write_stdin(inbox: Inbox, stdin: ChildStdin, net: &Network, tails: &Tails) {
     let mut out = BufWriter::with_capacity(64 * 1024, stdin);
+    let mut written = Vec::new();
     while let Ok(packet) = inbox.recv() {
         *lock(&tails.stdin_blocked) = Some(Instant::now());
         let mut batch = Some(packet);
@@ -405,12 +408,15 @@ fn write_stdin(inbox: Inbox, stdin: ChildStdin, tails: &Tails) {
             if line.and_then(|()| out.write_all(b"\n")).is_err() {
                 return; // The process is gone; teardown will say so.
             }
+            written.push(packet);
             batch = inbox.try_recv().ok();
         }
         if out.flush().is_err() {
             return;
         }
         *lock(&tails.stdin_blocked) = None;
+        net.note_written(written.iter().map(|p| &**p), Instant::now());
+        written.clear();
     }
 }
 
@@ -467,10 +473,6 @@ fn read_stderr(id: &str, stderr: impl Read, log: Option<File>, tails: &Tails, ec
             let _ = writeln!(out, "{line}").and_then(|()| out.flush());
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The first `max` characters of `s`, with an ellipsis when cut.

@@ -150,19 +150,16 @@ impl Abort {
 
     /// Records the first failure and wakes every waiter.
     fn trigger(&self, failure: Failure) {
-        let mut slot = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = crate::sync::lock(&self.failure);
         if slot.is_none() {
             *slot = Some(failure);
         }
         drop(slot);
-        self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
+        crate::sync::lock(&self.sender).take();
     }
 
     fn failure(&self) -> Option<Failure> {
-        self.failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        crate::sync::lock(&self.failure).clone()
     }
 
     fn is_aborted(&self) -> bool {

@@ -22,7 +22,13 @@ pub fn ok_latencies(history: &[Op]) -> Vec<u64> {
 /// `{"0": ms, "0.5": ms, "0.95": ms, "0.99": ms, "1": ms}`, to the microsecond; `None`
 /// without ok operations.
 pub fn op_latencies(history: &[Op]) -> Option<Map<String, Value>> {
-    let q = quantiles(&mut ok_latencies(history))?;
+    quantiles_ms(&mut ok_latencies(history))
+}
+
+/// Maelstrom's quantiles of durations in nanoseconds, as milliseconds to the
+/// microsecond; `None` without samples.
+pub fn quantiles_ms(nanos: &mut [u64]) -> Option<Map<String, Value>> {
+    let q = quantiles(nanos)?;
     Some(
         q.into_iter()
             .map(|(k, ns)| {

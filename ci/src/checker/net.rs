@@ -1,5 +1,9 @@
 //! The `net` statistics (Maelstrom's `src/maelstrom/net/checker.clj`): message counts
 //! from the journal, and messages per client operation. Always valid.
+//!
+//! One extension: `servers` also holds `routing-overhead`, quantiles in milliseconds of
+//! how long after its due time (send time plus drawn latency) each message between
+//! servers was written to a node's stdin. It is what this runner adds to `--latency`.
 
 use serde_json::{Value, json};
 
@@ -35,10 +39,14 @@ pub fn check(stats: &NetStats, history: &[Op]) -> Verdict {
         }
         v
     };
+    let mut servers = group(&stats.servers, true);
+    if let Some(q) = super::latencies::quantiles_ms(&mut stats.lateness.clone()) {
+        servers["routing-overhead"] = q.into();
+    }
     Verdict::new(Validity::Valid)
         .with("all", group(&stats.all, true))
         .with("clients", group(&stats.clients, false))
-        .with("servers", group(&stats.servers, true))
+        .with("servers", servers)
         .with(
             "dropped",
             json!({"partition": stats.dropped_partition,
@@ -71,6 +79,7 @@ mod tests {
             },
             dropped_partition: 1,
             dropped_unknown_dest: 0,
+            lateness: vec![3_000_000, 50_000, 120_000, 80_000],
         };
         let op = |kind, process| Op {
             process,
@@ -88,6 +97,10 @@ mod tests {
         assert_eq!(v.results["servers"]["msgs-per-op"], json!(5.0));
         assert!(v.results["clients"].get("msgs-per-op").is_none());
         assert_eq!(v.results["servers"]["recv-count"], 14);
+        assert_eq!(
+            v.results["servers"]["routing-overhead"],
+            json!({"0": 0.05, "0.5": 0.12, "0.95": 3.0, "0.99": 3.0, "1": 3.0})
+        );
         let none = check(&stats, &[]);
         assert!(none.results["all"].get("msgs-per-op").is_none());
     }

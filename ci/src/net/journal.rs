@@ -69,7 +69,7 @@ pub struct GroupStats {
 }
 
 /// What the journal counted over the whole run, `init` included.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NetStats {
     pub all: GroupStats,
     /// Events of messages from or to a client.
@@ -78,6 +78,11 @@ pub struct NetStats {
     pub servers: GroupStats,
     pub dropped_partition: u64,
     pub dropped_unknown_dest: u64,
+    /// For each message between servers written to a node's stdin, nanoseconds from its
+    /// due time (send plus drawn latency) to the end of that write: what the runner's own
+    /// routing adds to the configured latency. Not from the journal: the stdin writers
+    /// measure it (`Network::note_written`).
+    pub lateness: Vec<u64>,
 }
 
 impl NetStats {

@@ -19,7 +19,7 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,7 @@ use serde_json::value::RawValue;
 
 use crate::cli::LatencyDist;
 use crate::nemesis::Grudge;
+use crate::sync::{lock, read, write};
 use journal::{Entry, EventKind, Journal, NetStats, record};
 
 /// A message in flight. The body stays the exact JSON text its sender wrote: it is
@@ -42,6 +43,10 @@ pub struct Packet {
     pub src: String,
     pub dest: String,
     pub body: Box<RawValue>,
+    /// When it is due at its recipient: its send time plus the latency drawn for it.
+    /// Not part of the message; the runner measures its own lateness against it.
+    #[serde(skip)]
+    pub due: Instant,
 }
 
 impl Packet {
@@ -162,6 +167,11 @@ pub type Inbox = Receiver<Arc<Packet>>;
 
 struct Shared {
     next_id: AtomicU64,
+    latency: Latency,
+    /// Draws latencies; seeded, so a run's draws depend only on the order of sends.
+    rng: Mutex<StdRng>,
+    /// How late each message between servers reached a node (see [`Network::note_written`]).
+    lateness: Mutex<Vec<u64>>,
     next_client: AtomicU64,
     members: RwLock<HashMap<String, Sender<Arc<Packet>>>>,
     /// Participants that were on the network and left it (nodes stopped at teardown);
@@ -169,7 +179,7 @@ struct Shared {
     departed: RwLock<HashSet<String>>,
     router: Sender<Command>,
     journal: Sender<Entry>,
-    unmatched: std::sync::Mutex<Unmatched>,
+    unmatched: Mutex<Unmatched>,
 }
 
 /// Messages clients received that answer no request: they have no `in_reply_to`.
@@ -206,6 +216,9 @@ impl Network {
         let (events, journal_thread) = journal.start();
         let shared = Arc::new(Shared {
             next_id: AtomicU64::new(0),
+            latency,
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            lateness: Default::default(),
             next_client: AtomicU64::new(0),
             members: RwLock::new(HashMap::new()),
             departed: RwLock::new(HashSet::new()),
@@ -216,8 +229,6 @@ impl Network {
         let router = Router {
             commands: router_rx,
             shared: Arc::downgrade(&shared),
-            latency,
-            rng: StdRng::seed_from_u64(seed),
             grudge: HashMap::new(),
             heap: BinaryHeap::new(),
             events,
@@ -243,11 +254,7 @@ impl Network {
     /// Removes a participant; messages still addressed to it are dropped.
     pub fn unregister(&self, id: &str) {
         if self.members_mut().remove(id).is_some() {
-            let mut departed = self
-                .shared
-                .departed
-                .write()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut departed = write(&self.shared.departed);
             departed.insert(id.to_string());
         }
     }
@@ -255,11 +262,7 @@ impl Network {
     /// Was on the network once and has left: a node stopped at teardown, whose peers
     /// may still be sending to it.
     fn has_departed(&self, id: &str) -> bool {
-        self.shared
-            .departed
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .contains(id)
+        read(&self.shared.departed).contains(id)
     }
 
     /// Opens a client: the next id `c0`, `c1`, … from one network-wide counter.
@@ -312,11 +315,19 @@ impl Network {
             return Err(LineError::UnknownDest(dest));
         }
         let id = self.shared.next_id.fetch_add(1, Relaxed);
+        let client = is_client(&src) || is_client(&dest);
+        let latency = if client {
+            Duration::ZERO
+        } else {
+            let mut rng = lock(&self.shared.rng);
+            self.shared.latency.draw(&mut rng)
+        };
         let packet = Arc::new(Packet {
             id,
             src,
             dest,
             body,
+            due: sent + latency,
         });
         if packet.involves_client() {
             self.deliver_now(&packet, sent);
@@ -346,13 +357,19 @@ impl Network {
         record(journal, kind, packet, Instant::now());
     }
 
+    /// Notes that these messages were written to a node's stdin at `at`: the runner's
+    /// own lateness, after each message's due time, for those between servers.
+    pub fn note_written<'a>(&self, packets: impl IntoIterator<Item = &'a Packet>, at: Instant) {
+        let late = packets
+            .into_iter()
+            .filter(|p| !p.involves_client())
+            .map(|p| at.saturating_duration_since(p.due).as_nanos() as u64);
+        lock(&self.shared.lateness).extend(late);
+    }
+
     /// Notes a message a client received without an `in_reply_to`: it answers nothing.
     pub fn note_unmatched(&self, packet: &Packet) {
-        let mut unmatched = self
-            .shared
-            .unmatched
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut unmatched = lock(&self.shared.unmatched);
         unmatched.count += 1;
         if unmatched.example.is_none() {
             unmatched.example = Some((packet.src.clone(), packet.body.get().to_string()));
@@ -360,11 +377,7 @@ impl Network {
     }
 
     pub fn unmatched(&self) -> Unmatched {
-        self.shared
-            .unmatched
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        lock(&self.shared.unmatched).clone()
     }
 
     /// Starts dropping messages across `grudge` (receiver → senders it ignores).
@@ -378,17 +391,11 @@ impl Network {
     }
 
     fn members(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Sender<Arc<Packet>>>> {
-        self.shared
-            .members
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        read(&self.shared.members)
     }
 
     fn members_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Sender<Arc<Packet>>>> {
-        self.shared
-            .members
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        write(&self.shared.members)
     }
 }
 
@@ -399,7 +406,9 @@ impl NetworkThreads {
         let _ = net.shared.router.send(Command::Stop);
         let _ = self.router.join();
         let _ = net.shared.journal.send(Entry::Close);
-        self.journal.join().unwrap_or_default()
+        let mut stats = self.journal.join().unwrap_or_default();
+        stats.lateness = std::mem::take(&mut *lock(&net.shared.lateness));
+        stats
     }
 }
 
@@ -431,8 +440,6 @@ struct Router {
     commands: Receiver<Command>,
     /// Weak, so the router stops when the last `Network` handle is dropped.
     shared: std::sync::Weak<Shared>,
-    latency: Latency,
-    rng: StdRng,
     grudge: HashMap<String, HashSet<String>>,
     heap: BinaryHeap<Pending>,
     events: Sender<Entry>,
@@ -484,8 +491,8 @@ impl Router {
         true
     }
 
-    /// Journals the send of a message between servers, applies the partition and draws
-    /// the latency.
+    /// Journals the send of a message between servers, applies the partition and queues
+    /// the message for its due time.
     ///
     /// Maelstrom checks the partition when the message reaches the head of the
     /// recipient's queue (`recv!` in `net.clj`); for a recipient that keeps up, that is
@@ -502,7 +509,7 @@ impl Router {
             self.journal(EventKind::DropPartition, &packet, sent);
             return;
         }
-        let deadline = sent + self.latency.draw(&mut self.rng);
+        let deadline = packet.due;
         self.heap.push(Pending { deadline, packet });
     }
 
@@ -511,10 +518,7 @@ impl Router {
             return;
         };
         let now = Instant::now();
-        let members = shared
-            .members
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let members = read(&shared.members);
         while self.heap.peek().is_some_and(|p| p.deadline <= now) {
             let Some(Pending { packet, .. }) = self.heap.pop() else {
                 break;
