@@ -4,7 +4,7 @@ mod common;
 
 use ci::checker::Validity;
 use ci::history::{Op, Process};
-use common::{node, run, verdict_of};
+use common::{node, run, script, verdict_of};
 
 fn args<'a>(nodes: &'a str, seconds: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
@@ -60,6 +60,19 @@ fn a_gossiping_node_loses_nothing_under_partitions() {
     assert_eq!(count(&out, "stable-count"), attempts, "{}", out.summary);
     // Values broadcast while a partition lasted took a while to arrive.
     assert!(count(&out, "stale-count") > 0, "{}", out.summary);
+}
+
+#[test]
+fn a_python_gossiping_node_passes_under_partitions_too() {
+    let out = run(
+        &script("broadcast.py"),
+        &args("5", "20", &["--nemesis", "partition"]),
+    );
+    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
+    assert!(!partitions(&out).is_empty(), "{}", out.summary);
+    let attempts = count(&out, "attempt-count");
+    assert!(attempts > 50, "{}", out.summary);
+    assert_eq!(count(&out, "stable-count"), attempts, "{}", out.summary);
 }
 
 #[test]
