@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -203,8 +204,11 @@ impl NodeProcess {
         violations: &Arc<Violations>,
         closed: &Sender<StdoutClosed>,
     ) -> io::Result<NodeProcess> {
+        // A process group of its own: a Ctrl-C in the terminal reaches the runner, which
+        // stops the nodes itself after saving what the run recorded.
         let mut child = Command::new(&launch.bin)
             .args(&launch.args)
+            .process_group(0)
             .current_dir(std::env::temp_dir())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

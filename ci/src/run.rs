@@ -48,6 +48,8 @@ pub enum FailureKind {
     Init,
     /// A node exited during the run.
     Crash,
+    /// The person running it pressed Ctrl-C.
+    Interrupted,
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +107,31 @@ pub fn test(opts: &TestOpts) -> Outcome {
     let mut run = Run::start(opts, seed, workload.as_ref(), &store, &nodes);
     let ended = run.run(&launch);
     run.finish(ended, &store)
+}
+
+/// The run under way, for [`interrupt`] (the `maelstrom` command runs one at a time):
+/// a weak handle, so a finished run is not kept.
+static CURRENT: Mutex<Option<std::sync::Weak<Abort>>> = Mutex::new(None);
+
+/// Stops the run under way as a failure, as if a node had crashed: the nodes are stopped
+/// and what the run recorded is checked and written to the store. For a Ctrl-C handler;
+/// returns false when no run is under way.
+pub fn interrupt() -> bool {
+    let current = crate::sync::lock(&CURRENT)
+        .as_ref()
+        .and_then(|a| a.upgrade());
+    let Some(abort) = current else {
+        return false;
+    };
+    abort.trigger(Failure {
+        kind: FailureKind::Interrupted,
+        message: "Interrupted (Ctrl-C): the nodes were stopped before the end of the run. \
+                  What it recorded is checked below, but without the run's last part (the \
+                  final reads, for most workloads), so the checks may find faults a whole \
+                  run would not."
+            .into(),
+    });
+    true
 }
 
 /// Independent random streams, so a seed fixes the operations and the partitions no
@@ -214,6 +241,8 @@ impl<'a> Run<'a> {
         };
         let (net, net_threads) = Network::start(latency, seeds.latency, journal);
         let cluster = Cluster::new(&net);
+        let abort = Arc::new(Abort::new());
+        *crate::sync::lock(&CURRENT) = Some(Arc::downgrade(&abort));
         Run {
             opts,
             seed,
@@ -224,7 +253,7 @@ impl<'a> Run<'a> {
             clock,
             net,
             net_threads: Some(net_threads),
-            abort: Arc::new(Abort::new()),
+            abort,
             violations: Arc::new(Violations::default()),
             cluster,
             progress: None,

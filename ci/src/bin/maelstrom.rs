@@ -14,6 +14,15 @@ fn main() {
     };
     match cli.command {
         Command::Test(opts) => {
+            // Ctrl-C stops the run, not the program: the nodes are stopped, what the run
+            // recorded is checked and written, and the exit status is 255. (The nodes run
+            // in process groups of their own, so the terminal's Ctrl-C reaches only us.)
+            // Between runs there is nothing to save, so it ends the program at once.
+            let _ = ctrlc::set_handler(|| {
+                if !ci::run::interrupt() {
+                    std::process::exit(130);
+                }
+            });
             // `--test-count`: stop at the first run that is not valid, as Jepsen does.
             let mut exit_code = 0;
             for _ in 0..opts.test_count.max(1) {
