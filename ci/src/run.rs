@@ -31,7 +31,7 @@ use crate::net::journal::{Journal, NetStats};
 use crate::net::{Latency, Network};
 use crate::process::{Cluster, Launch, NodeProcess, StdoutClosed, Violations};
 use crate::report::{self, Progress, Store};
-use crate::workload::schema::check_reply;
+use crate::workload::schema::expect_reply;
 use crate::workload::{self, Client, Completion, FinalContext, Invocation, RpcFailure, Workload};
 
 /// How long a node has to answer `init`.
@@ -448,9 +448,9 @@ impl<'a> Run<'a> {
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string();
-            let reply = client.request(body).and_then(|reply| {
-                check_reply(&reply, &format!("{kind}_ok"), &[]).map_err(RpcFailure::Malformed)
-            });
+            let reply = client
+                .request(body)
+                .and_then(|reply| expect_reply(&reply, &format!("{kind}_ok"), &[]));
             if self.abort.is_aborted() {
                 return None;
             }

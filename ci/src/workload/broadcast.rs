@@ -12,7 +12,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
-use super::schema::{Field, check_reply};
+use super::schema::{Field, checked_call};
 use super::{Client, Completion, FinalContext, Generator, Invocation, Rpc, RpcFailure, Workload};
 use crate::checker::{Verdict, set_full};
 use crate::cli::{TestOpts, Topology};
@@ -174,23 +174,20 @@ impl Client for BroadcastClient {
         // broadcast that timed out may still have happened.
         let idempotent = op.f == "read";
         let outcome = match op.f.as_str() {
-            "broadcast" => rpc
-                .call(json!({"type": "broadcast", "message": op.value}))
-                .and_then(|reply| {
-                    check_reply(&reply, "broadcast_ok", &[]).map_err(RpcFailure::Malformed)
-                })
-                .map(|()| op.value.clone()),
-            "read" => rpc.call(json!({"type": "read"})).and_then(|reply| {
-                check_reply(&reply, "read_ok", &[("messages", Field::Array)])
-                    .map_err(RpcFailure::Malformed)?;
-                Ok(reply["messages"].clone())
-            }),
+            "broadcast" => {
+                let request = json!({"type": "broadcast", "message": op.value});
+                checked_call(rpc, request, "broadcast_ok", &[]).map(|_| op.value.clone())
+            }
+            "read" => checked_call(
+                rpc,
+                json!({"type": "read"}),
+                "read_ok",
+                &[("messages", Field::Array)],
+            )
+            .map(|reply| reply["messages"].clone()),
             other => Err(RpcFailure::Malformed(format!("unknown operation {other}"))),
         };
-        match outcome {
-            Ok(value) => Completion::ok(value),
-            Err(failure) => Completion::from_failure(op.value.clone(), &failure, idempotent),
-        }
+        Completion::from_result(op, outcome, idempotent)
     }
 }
 

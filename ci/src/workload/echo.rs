@@ -5,8 +5,8 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
-use super::schema::{Field, check_reply};
-use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload};
+use super::schema::{Field, checked_call};
+use super::{Client, Completion, Generator, Invocation, Rpc, Workload};
 use crate::checker::{self, Verdict};
 use crate::cli::TestOpts;
 use crate::history::Op;
@@ -52,17 +52,9 @@ impl Client for EchoClient {
     /// An ok completion's value is the whole reply body, as in Maelstrom; the checker
     /// compares its `echo` with the request.
     fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
-        let reply = rpc
-            .call(json!({"type": "echo", "echo": op.value}))
-            .and_then(|body| {
-                check_reply(&body, "echo_ok", &[("echo", Field::Any)])
-                    .map_err(RpcFailure::Malformed)?;
-                Ok(body)
-            });
-        match reply {
-            Ok(body) => Completion::ok(body),
-            Err(failure) => Completion::from_failure(op.value.clone(), &failure, false),
-        }
+        let request = json!({"type": "echo", "echo": op.value});
+        let reply = checked_call(rpc, request, "echo_ok", &[("echo", Field::Any)]);
+        Completion::from_result(op, reply, false)
     }
 }
 

@@ -10,7 +10,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
-use super::schema::{Field, check_reply};
+use super::schema::{Field, checked_call};
 use super::{Client, Completion, FinalContext, Generator, Invocation, Rpc, RpcFailure, Workload};
 use crate::checker::{Verdict, g_counter};
 use crate::cli::TestOpts;
@@ -76,15 +76,17 @@ pub struct CounterClient;
 impl Client for CounterClient {
     fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
         let outcome = match op.f.as_str() {
-            "add" => rpc
-                .call(json!({"type": "add", "delta": op.value}))
-                .and_then(|reply| check_reply(&reply, "add_ok", &[]).map_err(RpcFailure::Malformed))
-                .map(|()| op.value.clone()),
-            "read" => rpc.call(json!({"type": "read"})).and_then(|reply| {
-                check_reply(&reply, "read_ok", &[("value", Field::Integer)])
-                    .map_err(RpcFailure::Malformed)?;
-                Ok(reply["value"].clone())
-            }),
+            "add" => {
+                let request = json!({"type": "add", "delta": op.value});
+                checked_call(rpc, request, "add_ok", &[]).map(|_| op.value.clone())
+            }
+            "read" => checked_call(
+                rpc,
+                json!({"type": "read"}),
+                "read_ok",
+                &[("value", Field::Integer)],
+            )
+            .map(|reply| reply["value"].clone()),
             other => Err(RpcFailure::Malformed(format!("unknown operation {other}"))),
         };
         match outcome {

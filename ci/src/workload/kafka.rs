@@ -25,7 +25,7 @@ use rand::rngs::StdRng;
 use serde_json::{Map, Value, json};
 
 use super::key_pool::KeyPool;
-use super::schema::{Field, expect_reply};
+use super::schema::{Field, checked_call};
 use super::{Client, Completion, FinalContext, Generator, Invocation, Rpc, RpcFailure, Workload};
 use crate::checker::Verdict;
 use crate::cli::TestOpts;
@@ -123,9 +123,9 @@ impl KafkaClient {
             self.offsets = keys.into_iter().map(|k| (k, 0)).collect();
             return Ok(value.clone());
         }
-        let reply = rpc.call(json!({"type": "list_committed_offsets", "keys": keys}))?;
-        expect_reply(
-            &reply,
+        let reply = checked_call(
+            rpc,
+            json!({"type": "list_committed_offsets", "keys": keys}),
             "list_committed_offsets_ok",
             &[("offsets", Field::Object)],
         )?;
@@ -144,8 +144,8 @@ impl KafkaClient {
     /// Polls every assigned key from its next offset, advances the local offsets past what
     /// came back, then commits the highest offset returned per key.
     fn poll(&mut self, rpc: &mut dyn Rpc) -> Result<Value, RpcFailure> {
-        let reply = rpc.call(json!({"type": "poll", "offsets": self.offsets}))?;
-        expect_reply(&reply, "poll_ok", &[("msgs", Field::Object)])?;
+        let request = json!({"type": "poll", "offsets": self.offsets});
+        let reply = checked_call(rpc, request, "poll_ok", &[("msgs", Field::Object)])?;
         let msgs = &reply["msgs"];
         let highest = highest_offsets(msgs)
             .ok_or_else(|| malformed("`msgs` must map keys to [[offset, msg], ...]", &reply))?;
@@ -158,8 +158,8 @@ impl KafkaClient {
             }
         }
         if !commit.is_empty() {
-            let reply = rpc.call(json!({"type": "commit_offsets", "offsets": commit}))?;
-            expect_reply(&reply, "commit_offsets_ok", &[])?;
+            let request = json!({"type": "commit_offsets", "offsets": commit});
+            checked_call(rpc, request, "commit_offsets_ok", &[])?;
         }
         Ok(json!([["poll", msgs]]))
     }
@@ -170,8 +170,8 @@ fn send(rpc: &mut dyn Rpc, value: &Value) -> Result<Value, RpcFailure> {
         Some([f, Value::String(key), msg]) if f == "send" => (key, msg),
         _ => return Err(RpcFailure::Malformed(format!("bad send value {value}"))),
     };
-    let reply = rpc.call(json!({"type": "send", "key": key, "msg": msg}))?;
-    expect_reply(&reply, "send_ok", &[("offset", Field::Integer)])?;
+    let request = json!({"type": "send", "key": key, "msg": msg});
+    let reply = checked_call(rpc, request, "send_ok", &[("offset", Field::Integer)])?;
     let offset = reply["offset"]
         .as_i64()
         .ok_or_else(|| malformed("`offset` must fit in 64 signed bits", &reply))?;

@@ -138,6 +138,18 @@ impl Completion {
             }
         }
     }
+
+    /// `op` completed with what the node returned, or by [`Completion::from_failure`].
+    pub fn from_result(
+        op: &Invocation,
+        result: Result<Value, RpcFailure>,
+        idempotent: bool,
+    ) -> Completion {
+        match result {
+            Ok(value) => Completion::ok(value),
+            Err(failure) => Completion::from_failure(op.value.clone(), &failure, idempotent),
+        }
+    }
 }
 
 /// Sends requests to one node on behalf of one client thread (implemented by the engine).

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::RpcFailure;
+use super::{Rpc, RpcFailure};
 
 /// The type a field must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +94,20 @@ pub fn expect_reply(
     fields: &[(&str, Field)],
 ) -> Result<(), RpcFailure> {
     check_reply(reply, reply_type, fields).map_err(RpcFailure::Malformed)
+}
+
+/// Sends `request` and checks the reply against the closed schema `{"type": reply_type,
+/// fields…}`, as every client RPC in Maelstrom is checked: the reply's body, or why the
+/// operation has none.
+pub fn checked_call(
+    rpc: &mut dyn Rpc,
+    request: Value,
+    reply_type: &str,
+    fields: &[(&str, Field)],
+) -> Result<Value, RpcFailure> {
+    let reply = rpc.call(request)?;
+    expect_reply(&reply, reply_type, fields)?;
+    Ok(reply)
 }
 
 #[cfg(test)]

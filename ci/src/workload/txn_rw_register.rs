@@ -13,7 +13,7 @@ use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
 use super::key_pool::KeyPool;
-use super::schema::{Field, expect_reply};
+use super::schema::{Field, checked_call};
 use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload};
 use crate::checker::Verdict;
 use crate::cli::TestOpts;
@@ -50,16 +50,13 @@ struct TxnClient;
 
 impl Client for TxnClient {
     fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
-        match transact(rpc, &op.value) {
-            Ok(txn) => Completion::ok(txn),
-            Err(failure) => Completion::from_failure(op.value.clone(), &failure, false),
-        }
+        Completion::from_result(op, transact(rpc, &op.value), false)
     }
 }
 
 fn transact(rpc: &mut dyn Rpc, txn: &Value) -> Result<Value, RpcFailure> {
-    let reply = rpc.call(json!({"type": "txn", "txn": txn}))?;
-    expect_reply(&reply, "txn_ok", &[("txn", Field::Array)])?;
+    let request = json!({"type": "txn", "txn": txn});
+    let reply = checked_call(rpc, request, "txn_ok", &[("txn", Field::Array)])?;
     let txn = &reply["txn"];
     // Each micro-op must be ["r", key, value] or ["w", key, value]; Maelstrom does not
     // check that they match the request.

@@ -4,8 +4,8 @@
 use rand::rngs::StdRng;
 use serde_json::json;
 
-use super::schema::{Field, check_reply};
-use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload};
+use super::schema::{Field, checked_call};
+use super::{Client, Completion, Generator, Invocation, Rpc, Workload};
 use crate::checker::{self, Verdict};
 use crate::cli::TestOpts;
 use crate::history::Op;
@@ -49,14 +49,9 @@ struct GenerateClient;
 impl Client for GenerateClient {
     /// An ok completion's value is the id the node generated.
     fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
-        let reply = rpc.call(json!({"type": "generate"})).and_then(|body| {
-            check_reply(&body, "generate_ok", &[("id", Field::Any)])
-                .map_err(RpcFailure::Malformed)?;
-            Ok(body["id"].clone())
-        });
-        match reply {
-            Ok(id) => Completion::ok(id),
-            Err(failure) => Completion::from_failure(op.value.clone(), &failure, false),
-        }
+        let request = json!({"type": "generate"});
+        let id = checked_call(rpc, request, "generate_ok", &[("id", Field::Any)])
+            .map(|reply| reply["id"].clone());
+        Completion::from_result(op, id, false)
     }
 }

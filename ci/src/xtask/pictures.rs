@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use super::RunnerOpts;
 use super::project;
 use super::steps::{Expect, Step};
 use super::table::{self, Runner};
@@ -88,20 +87,14 @@ impl Spec {
     /// Digest of what the picture is drawn from: the crate, the helper crate, the drawing
     /// code and this row.
     fn sources_digest(&self, root: &Path) -> Result<String> {
-        let crates = project::solution_crates(root)?;
-        let Some(dir) = crates.get(&self.krate) else {
-            bail!(
-                "picture `{}`: no crate `{}` under solutions/",
-                self.name,
-                self.krate
-            );
-        };
+        let dir = project::solution_crate(root, &self.krate)
+            .with_context(|| format!("picture `{}`", self.name))?;
         // The row as parsed, so reformatting the table changes nothing.
         let row = format!("{self:?}");
         project::digest(
             root,
             &[
-                dir,
+                &dir,
                 Path::new(project::HELPER_CRATE),
                 Path::new(DRAWING_CODE),
             ],
@@ -188,19 +181,11 @@ pub struct Entry {
 
 impl Manifest {
     pub fn load(root: &Path) -> Result<Manifest> {
-        let path = root.join(MANIFEST);
-        match std::fs::read_to_string(&path) {
-            Err(_) => Ok(Manifest::default()),
-            Ok(text) => {
-                toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
-            }
-        }
+        project::load_manifest(&root.join(MANIFEST))
     }
 
     pub fn save(&self, root: &Path) -> Result<()> {
-        let text = format!("{MANIFEST_HEADER}{}", toml::to_string_pretty(self)?);
-        std::fs::write(root.join(MANIFEST), text)?;
-        Ok(())
+        project::save_manifest(&root.join(MANIFEST), MANIFEST_HEADER, self)
     }
 }
 
@@ -217,19 +202,8 @@ pub fn run(only: &[String]) -> Result<bool> {
         .iter()
         .filter(|s| only.is_empty() || only.contains(&s.name))
         .collect();
-    let runner = Runner::choose(&RunnerOpts::default())?;
-    if !matches!(runner, Runner::Ours) {
-        bail!("pictures are drawn from our runner's files; unset MAELSTROM to use it");
-    }
     let steps: Vec<Step> = chosen.iter().map(|s| s.step()).collect();
-    println!(
-        "pictures: {} runs, about {:.0} s",
-        steps.len(),
-        table::estimate_seconds(&steps, 1)
-    );
-    if !table::build(&steps, &runner)? {
-        bail!("the build failed");
-    }
+    let runner = table::build_ours("pictures", "runs", &steps)?;
     std::fs::create_dir_all(root.join(PICTURES_DIR))?;
     let mut manifest = Manifest::load(root)?;
     let mut all_ok = true;
@@ -281,13 +255,9 @@ fn draw(root: &Path, spec: &Spec, step: &Step, runner: &Runner) -> Result<Entry>
 fn prune(root: &Path, all: &[Spec], manifest: &mut Manifest) -> Result<()> {
     let wanted = |name: &str| all.iter().any(|s| s.name == name);
     manifest.picture.retain(|name, _| wanted(name));
-    for file in project::files_under(&root.join(PICTURES_DIR))? {
-        if let Some(name) = file.strip_suffix(".svg")
-            && !wanted(name)
-        {
-            std::fs::remove_file(root.join(PICTURES_DIR).join(&file))?;
-            println!("pictures: removed {PICTURES_DIR}/{file} (no row asks for it)");
-        }
+    for file in project::unwanted_files(&root.join(PICTURES_DIR), ".svg", wanted)? {
+        std::fs::remove_file(root.join(PICTURES_DIR).join(&file))?;
+        println!("pictures: removed {PICTURES_DIR}/{file} (no row asks for it)");
     }
     Ok(())
 }
@@ -334,18 +304,11 @@ pub fn stale(root: &Path) -> Result<Vec<String>> {
              `cargo xtask pictures`"
         ));
     }
-    let dir = root.join(PICTURES_DIR);
-    if dir.is_dir() {
-        for file in project::files_under(&dir)? {
-            if let Some(name) = file.strip_suffix(".svg")
-                && !wanted(name)
-            {
-                problems.push(format!(
-                    "{PICTURES_DIR}/{file} belongs to no row of {PICTURES_FILE}: run \
-                     `cargo xtask pictures` to remove it"
-                ));
-            }
-        }
+    for file in project::unwanted_files(&root.join(PICTURES_DIR), ".svg", wanted)? {
+        problems.push(format!(
+            "{PICTURES_DIR}/{file} belongs to no row of {PICTURES_FILE}: run \
+             `cargo xtask pictures` to remove it"
+        ));
     }
     Ok(problems)
 }

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 /// The repository root: the parent of the `ci` package.
@@ -46,6 +48,13 @@ pub fn solution_crates(root: &Path) -> Result<BTreeMap<String, PathBuf>> {
     Ok(crates)
 }
 
+/// The directory (relative to the root) of the solution crate named `krate`.
+pub fn solution_crate(root: &Path, krate: &str) -> Result<PathBuf> {
+    solution_crates(root)?
+        .remove(krate)
+        .with_context(|| format!("no crate `{krate}` under solutions/"))
+}
+
 /// Every file under `dir` except `target/` directories, as paths relative to `dir` with
 /// `/` separators, sorted so digests and diffs do not depend on directory order.
 pub fn files_under(dir: &Path) -> Result<Vec<String>> {
@@ -73,6 +82,36 @@ pub fn files_under(dir: &Path) -> Result<Vec<String>> {
     let mut files = Vec::new();
     walk(dir, dir, &mut files)?;
     files.sort();
+    Ok(files)
+}
+
+/// A manifest of generated files, or an empty one before the command that writes it has
+/// run once.
+pub fn load_manifest<T: DeserializeOwned + Default>(path: &Path) -> Result<T> {
+    match std::fs::read_to_string(path) {
+        Err(_) => Ok(T::default()),
+        Ok(text) => toml::from_str(&text).with_context(|| format!("parsing {}", path.display())),
+    }
+}
+
+/// Writes a manifest after `header`, which says what wrote it and not to edit it.
+pub fn save_manifest<T: Serialize>(path: &Path, header: &str, manifest: &T) -> Result<()> {
+    let text = format!("{header}{}", toml::to_string_pretty(manifest)?);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, text)?;
+    Ok(())
+}
+
+/// The files `<name><ext>` under `dir` whose name `wanted` rejects: generated files that
+/// no row asks for any more. None when `dir` does not exist yet.
+pub fn unwanted_files(dir: &Path, ext: &str, wanted: impl Fn(&str) -> bool) -> Result<Vec<String>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = files_under(dir)?;
+    files.retain(|file| file.strip_suffix(ext).is_some_and(|name| !wanted(name)));
     Ok(files)
 }
 

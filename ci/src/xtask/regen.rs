@@ -9,9 +9,9 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use super::comparisons;
+use super::project;
 use super::steps::{self, Step};
-use super::table::{self, Runner};
-use super::{RunnerOpts, project};
+use super::table;
 
 pub const RUNS_DIR: &str = "src/generated/runs";
 pub const MANIFEST: &str = "src/generated/runs/manifest.toml";
@@ -45,28 +45,16 @@ pub struct Entry {
 
 impl Manifest {
     pub fn load(root: &Path) -> Result<Manifest> {
-        let path = root.join(MANIFEST);
-        match std::fs::read_to_string(&path) {
-            Err(_) => Ok(Manifest::default()),
-            Ok(text) => {
-                toml::from_str(&text).with_context(|| {
-                    // The file merges as a union (.gitattributes), so two branches that
-                    // regenerated the same run leave two entries for it.
-                    format!(
-                        "parsing {}; after a merge, keep one entry per run and run \
-                         `cargo xtask regen --step <name>` for the runs both sides changed",
-                        path.display()
-                    )
-                })
-            }
-        }
+        // The file merges as a union (.gitattributes), so two branches that regenerated the
+        // same run leave two entries for it.
+        project::load_manifest(&root.join(MANIFEST)).context(
+            "after a merge, keep one entry per run and run `cargo xtask regen --step <name>` \
+             for the runs both sides changed",
+        )
     }
 
     pub fn save(&self, root: &Path) -> Result<()> {
-        let text = format!("{MANIFEST_HEADER}{}", toml::to_string_pretty(self)?);
-        std::fs::create_dir_all(root.join(RUNS_DIR))?;
-        std::fs::write(root.join(MANIFEST), text)?;
-        Ok(())
+        project::save_manifest(&root.join(MANIFEST), MANIFEST_HEADER, self)
     }
 }
 
@@ -77,16 +65,10 @@ pub fn run_file(name: &str) -> PathBuf {
 
 /// The digest a row's shown output must have been made from, as things stand now.
 pub fn sources_digest(root: &Path, step: &Step) -> Result<String> {
-    let crates = project::solution_crates(root)?;
-    let Some(dir) = crates.get(&step.krate) else {
-        bail!(
-            "step `{}`: no crate `{}` under solutions/",
-            step.name,
-            step.krate
-        );
-    };
+    let dir = project::solution_crate(root, &step.krate)
+        .with_context(|| format!("step `{}`", step.name))?;
     let helper = Path::new(project::HELPER_CRATE);
-    project::digest(root, &[dir, helper], &step.learner_command())
+    project::digest(root, &[&dir, helper], &step.learner_command())
 }
 
 /// The text of a shown run: the command, then what the runner printed. The table gives
@@ -160,18 +142,7 @@ pub fn run(only: &[String]) -> Result<bool> {
         .filter(|s| (s.show || s.table.is_some()) && (only.is_empty() || only.contains(&s.name)))
         .cloned()
         .collect();
-    let runner = Runner::choose(&RunnerOpts::default())?;
-    if !matches!(runner, Runner::Ours) {
-        bail!("regen records our runner's summary; unset MAELSTROM to use it");
-    }
-    println!(
-        "regen: {} runs to show or compare, about {:.0} s",
-        chosen.len(),
-        table::estimate_seconds(&chosen, 1)
-    );
-    if !table::build(&chosen, &runner)? {
-        bail!("the build failed");
-    }
+    let runner = table::build_ours("regen", "runs to show or compare", &chosen)?;
     std::fs::create_dir_all(RUNS_DIR)?;
     let mut manifest = Manifest::load(root)?;
     let mut all_ok = true;
@@ -228,13 +199,9 @@ pub fn run(only: &[String]) -> Result<bool> {
 fn prune(root: &Path, all: &[Step], manifest: &mut Manifest) -> Result<()> {
     let shown = |name: &str| all.iter().any(|s| s.show && s.name == name);
     manifest.run.retain(|name, _| shown(name));
-    for file in project::files_under(&root.join(RUNS_DIR))? {
-        if let Some(name) = file.strip_suffix(".txt")
-            && !shown(name)
-        {
-            std::fs::remove_file(root.join(RUNS_DIR).join(&file))?;
-            println!("regen: removed {RUNS_DIR}/{file} (no row shows it)");
-        }
+    for file in project::unwanted_files(&root.join(RUNS_DIR), ".txt", shown)? {
+        std::fs::remove_file(root.join(RUNS_DIR).join(&file))?;
+        println!("regen: removed {RUNS_DIR}/{file} (no row shows it)");
     }
     Ok(())
 }

@@ -87,18 +87,11 @@ fn runs(root: &Path, steps: &[Step], included: &RunIncludes) -> Result<Vec<Strin
             "{MANIFEST} records `{name}`, which no row shows: run `cargo xtask regen`"
         ));
     }
-    let dir = root.join(RUNS_DIR);
-    if dir.is_dir() {
-        for file in project::files_under(&dir)? {
-            if let Some(name) = file.strip_suffix(".txt")
-                && !shown(name)
-            {
-                problems.push(format!(
-                    "{RUNS_DIR}/{file} belongs to no row with `show = true`: run \
-                     `cargo xtask regen` to remove it"
-                ));
-            }
-        }
+    for file in project::unwanted_files(&root.join(RUNS_DIR), ".txt", shown)? {
+        problems.push(format!(
+            "{RUNS_DIR}/{file} belongs to no row with `show = true`: run \
+             `cargo xtask regen` to remove it"
+        ));
     }
     Ok(problems)
 }

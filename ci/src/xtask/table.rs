@@ -73,6 +73,26 @@ pub fn build(steps: &[Step], runner: &Runner) -> Result<bool> {
     Ok(ok)
 }
 
+/// Builds our runner and the crates `steps` test, for a command that keeps what our runner
+/// writes (`regen` its summaries, `pictures` its journal). A real Maelstrom writes neither,
+/// so `MAELSTROM` is refused rather than silently ignored. `task` and `runs` name the
+/// command and its runs in what it prints.
+pub fn build_ours(task: &str, runs: &str, steps: &[Step]) -> Result<Runner> {
+    let runner = Runner::choose(&RunnerOpts::default())?;
+    if !matches!(runner, Runner::Ours) {
+        bail!("`cargo xtask {task}` keeps what our runner writes; unset MAELSTROM to use it");
+    }
+    println!(
+        "{task}: {} {runs}, about {:.0} s",
+        steps.len(),
+        estimate_seconds(steps, 1)
+    );
+    if !build(steps, &runner)? {
+        bail!("the build failed");
+    }
+    Ok(runner)
+}
+
 /// One row's result.
 #[derive(Debug, Clone)]
 pub struct RowResult {

@@ -219,3 +219,35 @@ pub mod counter {
         }
     }
 }
+
+/// Broadcast nodes that keep every value they have seen in one set and differ only in
+/// how they pass a client's value on to the other nodes.
+pub mod broadcast {
+    use super::{Node, kind};
+    use serde_json::{Value, json};
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+    use std::sync::mpsc::Receiver;
+
+    /// Serves `topology` (ignored), `broadcast` and `read`, and keeps the values peers pass
+    /// on as `{"type": "forward", "message": v}`. `spread` is called for each value a
+    /// client gives this node that it had not seen yet, before the `broadcast_ok`.
+    pub fn serve(node: Arc<Node>, inbox: Receiver<Value>, spread: fn(&Node, u64)) {
+        let mut seen: BTreeSet<u64> = BTreeSet::new();
+        for message in inbox {
+            match kind(&message) {
+                "topology" => node.reply(&message, json!({"type": "topology_ok"})),
+                "broadcast" => {
+                    let value = message["body"]["message"].as_u64();
+                    if let Some(v) = value.filter(|v| seen.insert(*v)) {
+                        spread(&node, v);
+                    }
+                    node.reply(&message, json!({"type": "broadcast_ok"}));
+                }
+                "forward" => seen.extend(message["body"]["message"].as_u64()),
+                "read" => node.reply(&message, json!({"type": "read_ok", "messages": seen})),
+                _ => {}
+            }
+        }
+    }
+}
