@@ -29,8 +29,10 @@ pub struct Store {
 }
 
 impl Store {
-    /// Creates the run's directory with its `node-logs/`, and points `store/latest` and
-    /// `store/<workload>/latest` at it.
+    /// Creates the run's directory with its `node-logs/`, and points `store/latest`,
+    /// `store/current` and `store/<workload>/latest` at it. (Jepsen points `current` at
+    /// the run under way and all three at a run it saves, `jepsen/src/jepsen/store.clj`,
+    /// `update-current-symlink!` and `update-symlinks!`; a run here is both at once.)
     pub fn create(root: &Path, workload: &str) -> io::Result<Store> {
         let parent = root.join(workload);
         fs::create_dir_all(&parent)?;
@@ -51,7 +53,9 @@ impl Store {
         };
         fs::create_dir(dir.join("node-logs"))?;
         relink(&parent.join("latest"), Path::new(&name));
-        relink(&root.join("latest"), &Path::new(workload).join(&name));
+        for link in ["latest", "current"] {
+            relink(&root.join(link), &Path::new(workload).join(&name));
+        }
         Ok(Store { dir })
     }
 

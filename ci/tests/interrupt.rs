@@ -98,6 +98,9 @@ fn ctrl_c_stops_the_nodes_and_keeps_the_run() {
     ] {
         assert!(store.join("latest").join(file).exists(), "no {file}");
     }
+    // As in Maelstrom, `current` names the run too.
+    let run = |link: &str| std::fs::canonicalize(store.join(link)).unwrap();
+    assert_eq!(run("current"), run("latest"));
     assert!(
         wait_for(Duration::from_secs(5), || !is_running(&bin)),
         "a node is still running after the runner exited"
