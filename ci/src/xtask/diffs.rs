@@ -57,10 +57,9 @@ pub fn write() -> Result<bool> {
 }
 
 /// Problems with the diffs on disk: missing, out of date, or left over.
-pub fn stale(root: &Path) -> Result<Vec<String>> {
-    let wanted = expected(root)?;
+pub fn stale(root: &Path, wanted: &Diffs) -> Result<Vec<String>> {
     let mut problems = Vec::new();
-    for (file, text) in &wanted {
+    for (file, text) in wanted {
         match std::fs::read_to_string(root.join(file)) {
             Err(_) => problems.push(format!("{} is missing", file.display())),
             Ok(current) if current != *text => problems.push(format!(
@@ -85,7 +84,10 @@ pub fn stale(root: &Path) -> Result<Vec<String>> {
 }
 
 /// Each diff file (relative to the root) and the text it should hold.
-pub fn expected(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
+pub type Diffs = BTreeMap<PathBuf, String>;
+
+/// The diffs the step crates make now.
+pub fn expected(root: &Path) -> Result<Diffs> {
     let crates = super::project::solution_crates(root)?;
     let mut diffs = BTreeMap::new();
     for pair in STEPS.windows(2) {
@@ -199,6 +201,10 @@ mod tests {
         s.write(&format!("solutions/{name}/src/main.rs"), main);
     }
 
+    fn stale_now(s: &Scratch) -> Vec<String> {
+        stale(&s.0, &expected(&s.0).unwrap()).unwrap()
+    }
+
     #[test]
     fn diffs_consecutive_steps_that_exist() {
         let s = Scratch::new("diffs");
@@ -241,16 +247,16 @@ mod tests {
         std::fs::remove_dir_all(s.0.join("solutions/echo")).unwrap();
 
         // Missing, then current, then stale after a change, then left over.
-        assert!(stale(&s.0).unwrap()[0].contains("broadcast_2.diff is missing"));
+        assert!(stale_now(&s)[0].contains("broadcast_2.diff is missing"));
         for (file, text) in &diffs {
             s.write(file.to_str().unwrap(), text);
         }
-        assert!(stale(&s.0).unwrap().is_empty());
+        assert!(stale_now(&s).is_empty());
         crate_at(&s, "broadcast_2", "fn main() {\n    three();\n}\n");
-        let problems = stale(&s.0).unwrap();
+        let problems = stale_now(&s);
         assert!(problems[0].contains("out of date"), "{problems:?}");
         assert!(problems[1].contains("cargo xtask diffs"));
         s.write("src/generated/diffs/txn_9.diff", "");
-        assert!(stale(&s.0).unwrap()[1].contains("txn_9.diff is not the diff"));
+        assert!(stale_now(&s)[1].contains("txn_9.diff is not the diff"));
     }
 }

@@ -194,9 +194,12 @@ pub struct AnchorProblem {
     pub message: String,
 }
 
+/// The markers mdBook looks for, each with whether it closes an anchor.
+const MARKERS: [(&str, bool); 2] = [("ANCHOR:", false), ("ANCHOR_END:", true)];
+
 /// Whether mdBook treats this line as an anchor marker, which it never shows.
 pub fn is_anchor_line(line: &str) -> bool {
-    line.contains("ANCHOR:") || line.contains("ANCHOR_END:")
+    MARKERS.iter().any(|(marker, _)| line.contains(marker))
 }
 
 /// The anchors a file defines (opened and closed, in order of opening) and its marker
@@ -208,7 +211,7 @@ pub fn anchors(text: &str) -> (Vec<String>, Vec<AnchorProblem>) {
     let mut problems = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
-        for (marker, closing) in [("ANCHOR:", false), ("ANCHOR_END:", true)] {
+        for (marker, closing) in MARKERS {
             let mut rest = line;
             while let Some(at) = rest.find(marker) {
                 rest = &rest[at + marker.len()..];

@@ -18,8 +18,9 @@ pub fn check(root: &Path) -> Result<Vec<String>> {
     let included = includes_of(root, RUNS_DIR, ".txt")?;
     let mut problems = runs(root, &steps, &included)?;
     problems.extend(unknown_runs(&steps, &included));
-    problems.extend(super::diffs::stale(root)?);
-    problems.extend(unshown_diffs(root)?);
+    let diffs = super::diffs::expected(root)?;
+    problems.extend(super::diffs::stale(root, &diffs)?);
+    problems.extend(unshown_diffs(root, &diffs)?);
     problems.extend(super::comparisons::stale(root, &steps)?);
     problems.extend(super::pictures::stale(root)?);
     Ok(problems)
@@ -120,9 +121,8 @@ fn includes_of(root: &Path, dir: &str, ext: &str) -> Result<RunIncludes> {
 }
 
 /// Step diffs no chapter shows: each belongs in its step's chapter.
-fn unshown_diffs(root: &Path) -> Result<Vec<String>> {
+fn unshown_diffs(root: &Path, diffs: &super::diffs::Diffs) -> Result<Vec<String>> {
     let included = includes_of(root, super::diffs::DIFFS_DIR, ".diff")?;
-    let diffs = super::diffs::expected(root)?;
     Ok(diffs
         .keys()
         .filter(|file| {
