@@ -6,6 +6,8 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::sync::lock;
+
 /// How an operation entry came about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -154,7 +156,7 @@ impl Recorder {
                 self.not_ok.fetch_add(1, Relaxed);
             }
         }
-        let mut ops = crate::sync::lock(&self.ops);
+        let mut ops = lock(&self.ops);
         let op = Op {
             index: ops.len(),
             time: self.clock.history_nanos(),
@@ -176,12 +178,12 @@ impl Recorder {
 
     /// A copy of the history so far.
     pub fn snapshot(&self) -> Vec<Op> {
-        crate::sync::lock(&self.ops).clone()
+        lock(&self.ops).clone()
     }
 
     /// The history, leaving this recorder empty.
     pub fn take(&self) -> Vec<Op> {
-        std::mem::take(&mut *crate::sync::lock(&self.ops))
+        std::mem::take(&mut *lock(&self.ops))
     }
 }
 

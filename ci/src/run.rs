@@ -31,6 +31,7 @@ use crate::net::journal::{Journal, NetStats};
 use crate::net::{Latency, Network};
 use crate::process::{Cluster, Launch, NodeProcess, StdoutClosed, Violations};
 use crate::report::{self, Progress, Store};
+use crate::sync::lock;
 use crate::workload::schema::expect_reply;
 use crate::workload::{self, Client, Completion, FinalContext, Invocation, RpcFailure, Workload};
 
@@ -117,9 +118,7 @@ static CURRENT: Mutex<Option<std::sync::Weak<Abort>>> = Mutex::new(None);
 /// and what the run recorded is checked and written to the store. For a Ctrl-C handler;
 /// returns false when no run is under way.
 pub fn interrupt() -> bool {
-    let current = crate::sync::lock(&CURRENT)
-        .as_ref()
-        .and_then(|a| a.upgrade());
+    let current = lock(&CURRENT).as_ref().and_then(|a| a.upgrade());
     let Some(abort) = current else {
         return false;
     };
@@ -177,16 +176,16 @@ impl Abort {
 
     /// Records the first failure and wakes every waiter.
     fn trigger(&self, failure: Failure) {
-        let mut slot = crate::sync::lock(&self.failure);
+        let mut slot = lock(&self.failure);
         if slot.is_none() {
             *slot = Some(failure);
         }
         drop(slot);
-        crate::sync::lock(&self.sender).take();
+        lock(&self.sender).take();
     }
 
     fn failure(&self) -> Option<Failure> {
-        crate::sync::lock(&self.failure).clone()
+        lock(&self.failure).clone()
     }
 
     fn is_aborted(&self) -> bool {
@@ -242,7 +241,7 @@ impl<'a> Run<'a> {
         let (net, net_threads) = Network::start(latency, seeds.latency, journal);
         let cluster = Cluster::new(&net);
         let abort = Arc::new(Abort::new());
-        *crate::sync::lock(&CURRENT) = Some(Arc::downgrade(&abort));
+        *lock(&CURRENT) = Some(Arc::downgrade(&abort));
         Run {
             opts,
             seed,

@@ -315,21 +315,19 @@ impl Network {
             return Err(LineError::UnknownDest(dest));
         }
         let id = self.shared.next_id.fetch_add(1, Relaxed);
-        let client = is_client(&src) || is_client(&dest);
-        let latency = if client {
-            Duration::ZERO
-        } else {
-            let mut rng = lock(&self.shared.rng);
-            self.shared.latency.draw(&mut rng)
-        };
-        let packet = Arc::new(Packet {
+        let mut packet = Packet {
             id,
             src,
             dest,
             body,
-            due: sent + latency,
-        });
-        if packet.involves_client() {
+            due: sent,
+        };
+        let client = packet.involves_client();
+        if !client {
+            packet.due += self.shared.latency.draw(&mut lock(&self.shared.rng));
+        }
+        let packet = Arc::new(packet);
+        if client {
             self.deliver_now(&packet, sent);
         } else {
             // A send error means the router has stopped: the run is over.
@@ -416,9 +414,8 @@ impl NetworkThreads {
     }
 }
 
-/// A packet waiting in the heap for its deadline.
+/// A packet waiting in the heap until it is due.
 struct Pending {
-    deadline: Instant,
     packet: Arc<Packet>,
 }
 
@@ -436,7 +433,7 @@ impl PartialOrd for Pending {
 impl Ord for Pending {
     /// Reversed, so the max-heap pops the earliest deadline; ties go in send order.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.deadline, other.packet.id).cmp(&(self.deadline, self.packet.id))
+        (other.packet.due, other.packet.id).cmp(&(self.packet.due, self.packet.id))
     }
 }
 
@@ -453,7 +450,7 @@ impl Router {
     fn run(mut self) {
         loop {
             let next = match self.heap.peek() {
-                Some(p) => self.commands.recv_deadline(p.deadline),
+                Some(p) => self.commands.recv_deadline(p.packet.due),
                 None => self
                     .commands
                     .recv()
@@ -513,8 +510,7 @@ impl Router {
             self.journal(EventKind::DropPartition, &packet, sent);
             return;
         }
-        let deadline = packet.due;
-        self.heap.push(Pending { deadline, packet });
+        self.heap.push(Pending { packet });
     }
 
     fn deliver_due(&mut self) {
@@ -523,8 +519,8 @@ impl Router {
         };
         let now = Instant::now();
         let members = read(&shared.members);
-        while self.heap.peek().is_some_and(|p| p.deadline <= now) {
-            let Some(Pending { packet, .. }) = self.heap.pop() else {
+        while self.heap.peek().is_some_and(|p| p.packet.due <= now) {
+            let Some(Pending { packet }) = self.heap.pop() else {
                 break;
             };
             let delivered = members
