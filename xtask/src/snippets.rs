@@ -295,7 +295,7 @@ fn strip_between(line: &str, open: &str, close: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xtask::project::tests::Scratch;
+    use crate::project::tests::Scratch;
 
     const MAIN_RS: &str = "// ANCHOR: main\nfn main() {}\n// ANCHOR_END: main\n";
 
@@ -304,7 +304,7 @@ mod tests {
         let s = Scratch::new("snippets");
         s.write("solutions/echo/src/main.rs", main_rs);
         s.write("src/ch.md", chapter);
-        check_book(&s.0.join("src"))
+        check_book(&s.root().join("src"))
             .unwrap()
             .iter()
             .map(|p| {

@@ -302,7 +302,7 @@ fn print_row(row: &RowResult) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xtask::steps;
+    use crate::steps;
 
     fn rows(text: &str) -> Vec<Step> {
         steps::parse(text).unwrap()
@@ -338,11 +338,16 @@ mod tests {
 
     #[test]
     fn a_runner_that_exits_0_without_results_does_not_pass() {
-        let s = crate::xtask::project::tests::Scratch::new("table");
+        let s = crate::project::tests::Scratch::new("table");
         let step = rows(&row("a", 10, false)).remove(0);
         // `true` exits 0 like a valid run but writes no results: that is no pass.
         let fake = Runner::Real(PathBuf::from("true"));
-        let outcome = execute(&step, &fake, &s.0.join("row"), &s.0.join("console.txt"));
+        let outcome = execute(
+            &step,
+            &fake,
+            &s.root().join("row"),
+            &s.root().join("console.txt"),
+        );
         let outcome = outcome.unwrap();
         assert_eq!(outcome.exit_code, Some(0));
         let problems = results::judge(&step, &outcome);

@@ -197,7 +197,7 @@ fn missed_targets(targets: &[Target], results: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xtask::steps;
+    use crate::steps;
     use serde_json::json;
 
     fn results() -> Value {
@@ -295,10 +295,10 @@ mod tests {
 
     #[test]
     fn finds_the_latest_run() {
-        let s = crate::xtask::project::tests::Scratch::new("rundir");
+        let s = crate::project::tests::Scratch::new("rundir");
         s.write("store/echo/20240101T000000.000/results.json", "{}");
-        let dir = run_dir(&s.0.join("store")).unwrap();
+        let dir = run_dir(&s.root().join("store")).unwrap();
         assert!(dir.ends_with("20240101T000000.000"));
-        assert!(run_dir(&s.0.join("nowhere")).is_none());
+        assert!(run_dir(&s.root().join("nowhere")).is_none());
     }
 }

@@ -10,27 +10,32 @@
 //! * `pictures` draws the book's pictures from seeded runs.
 //! * `snippets` runs only the check of the book's code blocks and includes.
 //!
+//! It runs the runner as a program (`target/release/maelstrom`) and reads what it wrote;
+//! only the pictures use the runner's library, for its drawing code.
+//!
 //! One module per concern: [`steps`] reads `ci/steps.toml`, [`table`] runs its rows,
-//! [`results`] reads what a run wrote, [`regen`] and [`stale`] keep shown runs current,
-//! [`comparisons`] the tables that set several runs side by side,
-//! [`diffs`] the step diffs, [`pictures`] the book's pictures, [`snippets`] the markdown
-//! rules, [`book`] mdBook itself.
+//! [`results`] reads what a run wrote, [`manifest`] records what produced the book's
+//! generated files, [`regen`] and [`stale`] keep shown runs current, [`comparisons`] the
+//! tables that set several runs side by side, [`diffs`] the step diffs, [`pictures`] the
+//! book's pictures, [`markdown`] and [`snippets`] the chapters' code blocks and includes,
+//! [`book`] mdBook itself.
 
-pub mod book;
-pub mod check;
-pub mod comparisons;
-pub mod diffs;
-pub mod edn;
-pub mod markdown;
-pub mod pictures;
-pub mod process;
-pub mod project;
-pub mod regen;
-pub mod results;
-pub mod snippets;
-pub mod stale;
-pub mod steps;
-pub mod table;
+mod book;
+mod check;
+mod comparisons;
+mod diffs;
+mod edn;
+mod manifest;
+mod markdown;
+mod pictures;
+mod process;
+mod project;
+mod regen;
+mod results;
+mod snippets;
+mod stale;
+mod steps;
+mod table;
 
 use std::process::ExitCode;
 
@@ -103,7 +108,7 @@ pub struct RunnerOpts {
     pub real: bool,
 }
 
-pub fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = project::root();
     if let Err(e) = std::env::set_current_dir(&root) {
