@@ -1,16 +1,26 @@
-//! The parts of a chapter the checks look at: fenced code blocks, prose lines, and mdBook
+//! The parts of a chapter the checks look at: code blocks, prose, and mdBook's
 //! `{{#include …}}` directives with what they select.
+//!
+//! Code blocks and prose come from pulldown-cmark, the parser mdBook itself renders with
+//! (the same version as mdBook 0.5.4), set up the way mdBook sets it up, so the check sees
+//! what a reader sees. Directives are not markdown: mdBook replaces them in the raw text
+//! before parsing, wherever they are, so they are found in the raw text too.
 
-/// A fenced code block.
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+/// A code block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block {
-    /// 1-based line of the opening fence.
+    /// 1-based line of the opening fence (of the first line, for an indented block).
     pub line: usize,
-    /// The info string after the fence (`rust,ignore`), trimmed.
+    /// The info string after the fence (`rust,ignore`), trimmed; empty when indented.
     pub info: String,
-    /// The lines between the fences, each with its 1-based line number.
+    /// False for an indented block, which cannot name a language.
+    pub fenced: bool,
+    /// The block's lines, each with its 1-based line number.
     pub body: Vec<(usize, String)>,
-    /// False when the file ends before the closing fence.
+    /// False when the block runs to the end of the chapter (or of the list or quote it is
+    /// in) without a closing fence.
     pub closed: bool,
 }
 
@@ -30,85 +40,107 @@ impl Block {
     }
 }
 
-/// A chapter split into code blocks and the prose lines around them.
+/// A chapter split into code blocks and the prose around them.
 #[derive(Debug, Default)]
 pub struct Document {
     pub blocks: Vec<Block>,
-    /// Lines outside code blocks and HTML comments, with 1-based line numbers.
+    /// Runs of text that mdBook typesets (not code, not HTML), each with the 1-based line
+    /// it starts on.
     pub prose: Vec<(usize, String)>,
 }
 
-/// An opening or closing fence: three or more backticks or tildes, indented at most three
-/// spaces (CommonMark).
-fn fence(line: &str) -> Option<(char, usize, &str)> {
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    if indent > 3 {
-        return None;
+/// The parser mdBook renders chapters with: the options of mdBook 0.5.4's
+/// `new_cmark_parser` (its mdbook-markdown crate), less smart punctuation, so that a `--`
+/// that mdBook would turn into a dash is still there to be found.
+fn parser(text: &str) -> Parser<'_> {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_DEFINITION_LIST
+        | Options::ENABLE_GFM;
+    Parser::new_ext(text, options)
+}
+
+/// 1-based line numbers of byte offsets.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1));
+        Lines(starts.collect())
     }
-    let rest = &line[indent..];
-    let c = rest.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let len = rest.len() - rest.trim_start_matches(c).len();
-    (len >= 3).then(|| (c, len, rest[len..].trim()))
+
+    fn of(&self, offset: usize) -> usize {
+        self.0.partition_point(|&start| start <= offset)
+    }
 }
 
 pub fn parse(text: &str) -> Document {
+    let lines = Lines::new(text);
     let mut doc = Document::default();
-    let mut open: Option<(char, usize, Block)> = None;
-    let mut in_comment = false;
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
-        if let Some((c, len, block)) = &mut open {
-            match fence(line) {
-                Some((fc, flen, rest)) if fc == *c && flen >= *len && rest.is_empty() => {
-                    block.closed = true;
-                    doc.blocks.push(block.clone());
-                    open = None;
-                }
-                _ => block.body.push((n, line.to_string())),
-            }
-            continue;
+    let mut block: Option<Block> = None;
+    // Consecutive text events make one run: the parser may split a line's text.
+    let mut run: Option<(usize, String)> = None;
+    for (event, range) in parser(text).into_offset_iter() {
+        if !matches!(event, Event::Text(_)) {
+            doc.prose.extend(run.take());
         }
-        if in_comment {
-            in_comment = !line.contains("-->");
-            continue;
-        }
-        if let Some((c, len, info)) = fence(line) {
-            // A backtick fence's info string may not contain backticks; then it is inline
-            // code, not a fence.
-            if !(c == '`' && info.contains('`')) {
-                let block = Block {
-                    line: n,
-                    info: info.to_string(),
-                    body: Vec::new(),
-                    closed: false,
+        match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let (info, fenced) = match kind {
+                    CodeBlockKind::Fenced(info) => (info.trim().to_string(), true),
+                    CodeBlockKind::Indented => (String::new(), false),
                 };
-                open = Some((c, len, block));
-                continue;
+                block = Some(Block {
+                    line: lines.of(range.start),
+                    info,
+                    fenced,
+                    body: Vec::new(),
+                    closed: !fenced || has_closing_fence(&text[range]),
+                });
             }
+            Event::End(TagEnd::CodeBlock) => doc.blocks.extend(block.take()),
+            Event::Text(t) => match &mut block {
+                Some(block) => {
+                    let first = lines.of(range.start);
+                    for (i, line) in t.lines().enumerate() {
+                        block.body.push((first + i, line.to_string()));
+                    }
+                }
+                None => match &mut run {
+                    Some((_, so_far)) => so_far.push_str(&t),
+                    None => run = Some((lines.of(range.start), t.to_string())),
+                },
+            },
+            _ => {}
         }
-        let (visible, comment_open) = strip_comments(line);
-        in_comment = comment_open;
-        doc.prose.push((n, visible));
     }
-    if let Some((_, _, block)) = open {
-        doc.blocks.push(block);
-    }
+    doc.prose.extend(run);
     doc
 }
 
-/// The line without HTML comments; true when a comment stays open past the line's end.
-fn strip_comments(line: &str) -> (String, bool) {
-    let mut out = String::new();
-    let mut rest = line;
-    while let Some(start) = rest.find("<!--") {
-        out.push_str(&rest[..start]);
-        match rest[start + 4..].find("-->") {
-            Some(end) => rest = &rest[start + 4 + end + 3..],
-            None => return (out, true),
+/// Whether a fenced block's source (opening fence to where the parser ended it) ends with
+/// a closing fence: the opening's character, at least as many times, and nothing after.
+/// Quote markers and indentation before a fence are the containers', not the fence's.
+fn has_closing_fence(source: &str) -> bool {
+    let fence = |line: &str| {
+        let rest = line.trim_start_matches([' ', '\t', '>']);
+        let c = rest.chars().next().filter(|c| *c == '`' || *c == '~')?;
+        let len = rest.len() - rest.trim_start_matches(c).len();
+        Some((c, len, rest[len..].trim().is_empty()))
+    };
+    let mut lines = source.lines();
+    let (Some(first), Some(last)) = (lines.next(), lines.next_back()) else {
+        return false;
+    };
+    match (fence(first), fence(last)) {
+        (Some((c, len, _)), Some((close, close_len, bare))) => {
+            close == c && close_len >= len && bare
         }
+        _ => false,
     }
-    out.push_str(rest);
-    (out, false)
 }
 
 /// What an include takes from its file.
@@ -133,22 +165,37 @@ pub struct Include {
 
 const DIRECTIVES: [&str; 2] = ["include", "rustdoc_include"];
 
-/// The includes on one line. An include escaped as `\{{#include …}}` is shown literally by
-/// mdBook, so it is not one.
-pub fn includes(line_no: usize, line: &str) -> Vec<Include> {
+/// The includes in some raw text whose first line is `first_line`, found the way mdBook's
+/// links preprocessor finds them (mdBook 0.5.4's mdbook-driver, `find_links`): `{{`,
+/// optional spaces, `#` and the directive's name, spaces, arguments up to `}}`. Code blocks
+/// and comments do not hide them. An escaped `\{{#…}}` is shown literally, and mdBook's
+/// match for it runs to the last `}}` of its line.
+pub fn includes(text: &str, first_line: usize) -> Vec<Include> {
+    let lines = Lines::new(text);
     let mut found = Vec::new();
     let mut from = 0;
-    while let Some(start) = line[from..].find("{{#").map(|s| s + from) {
-        from = start + 3;
-        if line[..start].ends_with('\\') {
+    while let Some(start) = text[from..].find("{{").map(|s| s + from) {
+        from = start + 2;
+        if text[..start].ends_with('\\') {
+            if text[start..].starts_with("{{#") {
+                let line_end = text[start..].find('\n').map_or(text.len(), |e| e + start);
+                if let Some(close) = text[start..line_end].rfind("}}") {
+                    from = start + close + 2;
+                }
+            }
             continue;
         }
-        let Some(end) = line[start..].find("}}").map(|e| e + start) else {
-            break;
+        let Some(inner) = text[start + 2..].trim_start().strip_prefix('#') else {
+            continue;
         };
-        let inner = line[start + 3..end].trim();
-        let (kind, args) = inner.split_once(char::is_whitespace).unwrap_or((inner, ""));
-        if !DIRECTIVES.contains(&kind) {
+        let kind_len = inner
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(inner.len());
+        let (kind, rest) = inner.split_at(kind_len);
+        let args_len = rest.find('}').unwrap_or(rest.len());
+        let (args, after) = rest.split_at(args_len);
+        let separated = args.starts_with(char::is_whitespace);
+        if !DIRECTIVES.contains(&kind) || !separated || !after.starts_with("}}") {
             continue;
         }
         let args = args.trim();
@@ -167,24 +214,14 @@ pub fn includes(line_no: usize, line: &str) -> Vec<Include> {
             }
         };
         found.push(Include {
-            line: line_no,
+            line: first_line + lines.of(start) - 1,
             kind: kind.to_string(),
             path: path.to_string(),
             selection,
         });
-        from = end + 2;
+        from = text.len() - after.len() + 2;
     }
     found
-}
-
-/// Every include in a document, in code blocks and prose alike.
-pub fn all_includes(doc: &Document) -> Vec<Include> {
-    let block_lines = doc.blocks.iter().flat_map(|b| b.body.iter());
-    doc.prose
-        .iter()
-        .chain(block_lines)
-        .flat_map(|(n, line)| includes(*n, line))
-        .collect()
 }
 
 /// A problem with the `ANCHOR:` / `ANCHOR_END:` markers of a file.
@@ -265,31 +302,57 @@ mod tests {
 
     #[test]
     fn splits_blocks_and_prose() {
-        let text = "# Title\n\n```rust,ignore\n{{#include a.rs:main}}\n```\n\
-                    text <!-- a -- comment --> after\n<!--\n-- hidden\n-->\n\
-                    ````text\n```\nstill inside\n````\n~~~\nopen";
+        let text = "# Title\n\n```rust,ignore\n{{#include a.rs:main}}\n```\n\n\
+                    text <!-- a -- comment --> `--code` [a link](https://x/a--b) after\n\n\
+                    <!--\n-- hidden\n-->\n\n\
+                    ````text\n```\nstill inside\n````\n\n\
+                    > ```sh\n> cargo build\n> ```\n\n    indented\n\n~~~\nopen";
         let doc = parse(text);
-        assert_eq!(doc.blocks.len(), 3);
+        assert_eq!(doc.blocks.len(), 5, "{:?}", doc.blocks);
         assert_eq!(doc.blocks[0].language(), "rust");
         assert_eq!(doc.blocks[0].attributes(), ["ignore"]);
         assert_eq!(
             doc.blocks[0].body,
             [(4, "{{#include a.rs:main}}".to_string())]
         );
-        assert_eq!(doc.blocks[1].body.len(), 2);
-        assert!(!doc.blocks[2].closed);
-        let prose: Vec<&str> = doc.prose.iter().map(|(_, l)| l.as_str()).collect();
-        assert_eq!(prose, ["# Title", "", "text  after", ""]);
+        assert!(doc.blocks[0].closed);
+        assert_eq!(doc.blocks[1].line, 13);
+        assert_eq!(
+            doc.blocks[1].body,
+            [(14, "```".to_string()), (15, "still inside".to_string())]
+        );
+        assert!(doc.blocks[1].closed);
+        // In a quote, the fences carry the quote's marker.
+        assert_eq!(doc.blocks[2].language(), "sh");
+        assert_eq!(doc.blocks[2].body, [(19, "cargo build".to_string())]);
+        assert!(doc.blocks[2].closed);
+        assert!(!doc.blocks[3].fenced && doc.blocks[3].closed);
+        assert_eq!(doc.blocks[3].line, 22);
+        assert!(!doc.blocks[4].closed);
+        assert_eq!(doc.blocks[4].body, [(25, "open".to_string())]);
+        // Code spans, link targets and comments are not prose.
+        let prose: Vec<&str> = doc.prose.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(prose, ["Title", "text ", " ", " ", "a link", " after"]);
+        assert_eq!(doc.prose[1].0, 7);
+    }
+
+    #[test]
+    fn a_fence_closes_only_with_its_own_character_and_length() {
+        assert!(!parse("````\nx\n```\n").blocks[0].closed);
+        assert!(!parse("```\nx\n~~~\n").blocks[0].closed);
+        assert!(!parse("```text").blocks[0].closed);
+        assert!(parse("```text\n```").blocks[0].closed);
     }
 
     #[test]
     fn reads_includes() {
-        let inc = |s: &str| includes(1, s);
+        let inc = |s: &str| includes(s, 1);
         assert_eq!(
             inc("{{#include ../solutions/echo/src/main.rs:handle}}")[0].selection,
             Selection::Anchor("handle".into())
         );
         assert_eq!(inc("{{#include a.rs}}")[0].selection, Selection::Whole);
+        assert_eq!(inc("{{ #include a.rs }}")[0].path, "a.rs");
         assert_eq!(inc("{{#include a.rs:2:5}}")[0].selection, Selection::Lines);
         assert_eq!(inc("{{#include a.rs::5}}")[0].selection, Selection::Lines);
         assert_eq!(
@@ -297,8 +360,14 @@ mod tests {
             "rustdoc_include"
         );
         assert!(inc(r"\{{#include a.rs}}").is_empty());
+        // mdBook's escaped match runs to the line's last `}}`.
+        assert!(inc(r"\{{#include a}} and {{#include b}}").is_empty());
+        assert_eq!(inc("\\{{#include a}}\n{{#include b}}")[0].line, 2);
         assert!(inc("{{#title Echo}}").is_empty());
+        assert!(inc("{{#includea.rs}}").is_empty());
         assert_eq!(inc("{{#include a}} and {{#include b}}").len(), 2);
+        let found = includes("x\n<!-- {{#include c.rs:y}} -->\n", 10);
+        assert_eq!((found[0].line, found[0].path.as_str()), (11, "c.rs"));
     }
 
     #[test]

@@ -110,7 +110,7 @@ fn includes_of(root: &Path, dir: &str, ext: &str) -> Result<RunIncludes> {
         let chapter = src.join(&file);
         let text = std::fs::read_to_string(&chapter)
             .with_context(|| format!("reading {}", chapter.display()))?;
-        for include in markdown::all_includes(&markdown::parse(&text)) {
+        for include in markdown::includes(&text, 1) {
             let target = chapter.parent().unwrap_or(&src).join(&include.path);
             if let Some(name) = name_in(&dir, &target, ext) {
                 let place = format!("src/{file}:{}", include.line);

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use wait_timeout::ChildExt;
 
 use super::RunnerOpts;
 use super::process::{self, cargo};
@@ -242,21 +243,14 @@ fn execute(step: &Step, runner: &Runner, row_dir: &Path, console: &Path) -> Resu
         .spawn()
         .with_context(|| format!("could not start `{}`", process::display(&cmd)))?;
     let limit = deadline(step);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!(
-                "the runner was still running after {} s and was stopped; see {}",
-                limit.as_secs(),
-                console.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    let Some(status) = child.wait_timeout(limit)? else {
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!(
+            "the runner was still running after {} s and was stopped; see {}",
+            limit.as_secs(),
+            console.display()
+        );
     };
     let console_text = std::fs::read_to_string(console).unwrap_or_default();
     let run_dir = results::run_dir(&row_dir.join("store"));
