@@ -1,6 +1,6 @@
 //! mdBook: the pinned version, installed on demand, and the book built, tested and served.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Result, bail};
@@ -10,11 +10,18 @@ use super::process::{self, cargo};
 /// The mdBook the book is written for.
 pub const MDBOOK_VERSION: &str = "0.5.4";
 
-/// The mdBook program at the pinned version, installing it with cargo when the one found
-/// (on PATH or in cargo's bin directory) is missing or another version.
+/// Where the check installs mdBook: under `target/`, which CI caches keep between runs, so
+/// mdBook is compiled once, not on every run.
+pub const TOOLS_ROOT: &str = "target/tools";
+
+/// The mdBook program at the pinned version: the one on PATH, in [`TOOLS_ROOT`] or in
+/// cargo's own bin directory if it is that version, otherwise installed into
+/// [`TOOLS_ROOT`] (about three minutes of compiling on two cores).
 pub fn ensure_mdbook() -> Result<PathBuf> {
+    let installed = Path::new(TOOLS_ROOT).join("bin/mdbook");
     let candidates = [
         Some(PathBuf::from("mdbook")),
+        Some(installed.clone()),
         cargo_bin().map(|b| b.join("mdbook")),
     ];
     for candidate in candidates.iter().flatten() {
@@ -28,15 +35,17 @@ pub fn ensure_mdbook() -> Result<PathBuf> {
     }
     let mut cmd = cargo();
     cmd.args(["install", "--locked", "mdbook", "--version", MDBOOK_VERSION]);
+    cmd.args(["--root", TOOLS_ROOT]);
     if !process::run(cmd)? {
         bail!("installing mdbook {MDBOOK_VERSION} failed");
     }
-    for candidate in candidates.iter().flatten() {
-        if version_of(candidate).as_deref() == Some(MDBOOK_VERSION) {
-            return Ok(candidate.clone());
-        }
+    match version_of(&installed) {
+        Some(v) if v == MDBOOK_VERSION => Ok(installed),
+        _ => bail!(
+            "mdbook {MDBOOK_VERSION} was installed but {} is not it",
+            installed.display()
+        ),
     }
-    bail!("mdbook {MDBOOK_VERSION} was installed but cannot be found; is cargo's bin on PATH?")
 }
 
 /// `$CARGO_HOME/bin`, or `~/.cargo/bin`.
@@ -48,7 +57,7 @@ fn cargo_bin() -> Option<PathBuf> {
 }
 
 /// `mdbook v0.5.4` → `0.5.4`.
-fn version_of(program: &PathBuf) -> Option<String> {
+fn version_of(program: &Path) -> Option<String> {
     let output = Command::new(program).arg("--version").output().ok()?;
     let text = String::from_utf8_lossy(&output.stdout);
     parse_version(&text)

@@ -1,5 +1,11 @@
-//! `cargo xtask check`: every stage in turn, each saying what it does, then one table of
-//! what passed and the acceptance rows' key figures.
+//! `cargo xtask check`: every stage, each saying what it does, then one table of what
+//! passed and the acceptance rows' key figures.
+//!
+//! The stages share their work, so a fresh clone is checked in minutes rather than half an
+//! hour: one debug build serves xtask itself, `build` and `test`; one release build of the
+//! runner serves every row; the rows that are not timing-sensitive run many at a time
+//! while clippy, the tests and the book run (such rows mostly wait on their time limit);
+//! the timing-sensitive rows run last, one by one, with nothing else running.
 
 use std::path::Path;
 use std::time::Instant;
@@ -12,8 +18,9 @@ use super::steps::{self, Step};
 use super::table::{self, RowResult, Runner};
 use super::{CheckOpts, book, snippets, stale};
 
-/// The stages, in the order `check` runs them: quick static checks first, so a typo is
-/// reported in seconds, then builds, tests, the book and the long acceptance table.
+/// The stages, in the order `check` starts them: quick static checks first, so a typo is
+/// reported in seconds, then the build, then clippy, the tests and the book beside the
+/// acceptance table's light rows, and last its timing-sensitive rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Stage {
     /// `cargo fmt --all --check`.
@@ -30,20 +37,9 @@ pub enum Stage {
     Test,
     /// `mdbook build` and `mdbook test`.
     Book,
-    /// Every row of ci/steps.toml.
+    /// Every row of ci/steps.toml (with `--quick`, only the short ones).
     Table,
 }
-
-const ALL: [Stage; 8] = [
-    Stage::Fmt,
-    Stage::Snippets,
-    Stage::Stale,
-    Stage::Build,
-    Stage::Clippy,
-    Stage::Test,
-    Stage::Book,
-    Stage::Table,
-];
 
 impl Stage {
     fn name(self) -> &'static str {
@@ -82,44 +78,58 @@ struct StageResult {
 
 pub fn run(opts: &CheckOpts) -> Result<bool> {
     let start = Instant::now();
-    let stages: Vec<Stage> = ALL
-        .into_iter()
-        .filter(|s| {
-            if opts.only.is_empty() {
-                opts.steps.is_empty() || *s == Stage::Table
-            } else {
-                opts.only.contains(s)
-            }
-        })
-        .collect();
+    let selected = |stage: &Stage| {
+        if opts.only.is_empty() {
+            opts.steps.is_empty() || *stage == Stage::Table
+        } else {
+            opts.only.contains(stage)
+        }
+    };
     let mut results = Vec::new();
+    for stage in [Stage::Fmt, Stage::Snippets, Stage::Stale, Stage::Build] {
+        if selected(&stage) {
+            results.push(timed(stage, || run_stage(stage)));
+        }
+    }
+    let beside: Vec<Stage> = [Stage::Clippy, Stage::Test, Stage::Book]
+        .into_iter()
+        .filter(selected)
+        .collect();
     let mut rows = Vec::new();
-    for stage in stages {
-        println!("\n==> {}: {}", stage.name(), stage.doing());
-        let stage_start = Instant::now();
-        let (passed, note) = match run_stage(stage, opts, &mut rows) {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                println!("{}: {e:#}", stage.name());
-                (false, "could not run".to_string())
-            }
-        };
-        let seconds = stage_start.elapsed().as_secs_f64();
-        let verdict = if passed { "passed" } else { "FAILED" };
-        println!("==> {}: {verdict} in {}", stage.name(), duration(seconds));
-        results.push(StageResult {
-            stage,
-            passed,
-            seconds,
-            note,
-        });
+    if selected(&Stage::Table) {
+        let (table, mut found) = run_table(opts, &beside, &mut results);
+        rows.append(&mut found);
+        results.push(table);
+    } else {
+        for stage in beside {
+            results.push(timed(stage, || run_stage(stage)));
+        }
     }
     let all_passed = results.iter().all(|r| r.passed);
     print_summary(&results, &rows, start.elapsed().as_secs_f64());
     Ok(all_passed)
 }
 
-fn run_stage(stage: Stage, opts: &CheckOpts, rows: &mut Vec<RowResult>) -> Result<(bool, String)> {
+/// Runs a stage between its announcement and its verdict.
+fn timed(stage: Stage, run: impl FnOnce() -> Result<(bool, String)>) -> StageResult {
+    println!("\n==> {}: {}", stage.name(), stage.doing());
+    let start = Instant::now();
+    let (passed, note) = run().unwrap_or_else(|e| {
+        println!("{}: {e:#}", stage.name());
+        (false, "could not run".to_string())
+    });
+    let seconds = start.elapsed().as_secs_f64();
+    let verdict = if passed { "passed" } else { "FAILED" };
+    println!("==> {}: {verdict} in {}", stage.name(), duration(seconds));
+    StageResult {
+        stage,
+        passed,
+        seconds,
+        note,
+    }
+}
+
+fn run_stage(stage: Stage) -> Result<(bool, String)> {
     let cargo_with = |args: &[&str]| {
         let mut cmd = cargo();
         cmd.args(args);
@@ -128,6 +138,7 @@ fn run_stage(stage: Stage, opts: &CheckOpts, rows: &mut Vec<RowResult>) -> Resul
     let plain = |passed: bool| (passed, String::new());
     Ok(match stage {
         Stage::Fmt => plain(cargo_with(&["fmt", "--all", "--check"])?),
+        // Every target in the test profile, so `test` only runs what this built.
         Stage::Build => plain(cargo_with(&["build", "--workspace", "--all-targets"])?),
         Stage::Clippy => plain(cargo_with(&[
             "clippy",
@@ -157,16 +168,7 @@ fn run_stage(stage: Stage, opts: &CheckOpts, rows: &mut Vec<RowResult>) -> Resul
             }
             (problems.is_empty(), count(problems.len(), "problem"))
         }
-        Stage::Table => {
-            let (passed, found) = run_table(opts)?;
-            let failed = found.iter().filter(|r| !r.passed()).count();
-            let note = match found.len() {
-                0 => "no rows".to_string(),
-                n => format!("{}, {failed} failed", count(n, "row")),
-            };
-            *rows = found;
-            (passed, note)
-        }
+        Stage::Table => unreachable!("the table is run by run_table"),
     })
 }
 
@@ -178,45 +180,152 @@ fn count(n: usize, what: &str) -> String {
     }
 }
 
-fn run_table(opts: &CheckOpts) -> Result<(bool, Vec<RowResult>)> {
+/// How many rows run side by side unless `--jobs` says otherwise. Our runner's rows mostly
+/// wait on their time limit: eight of them keep about one core busy (see the note in
+/// `ci/steps.toml`). A real Maelstrom's JVM keeps a core busy on its own.
+const JOBS_OURS: usize = 8;
+const JOBS_REAL: usize = 2;
+
+/// `--quick` keeps the rows of at most this many seconds of test time.
+const QUICK_TIME_LIMIT: f64 = 10.0;
+
+/// The rows `--step` and `--quick` leave.
+fn chosen_rows(opts: &CheckOpts) -> Result<Vec<Step>> {
     let all = steps::load(Path::new("."))?;
     for name in &opts.steps {
         if !all.iter().any(|s| s.name == *name) {
             anyhow::bail!("no step named `{name}` in {}", steps::STEPS_FILE);
         }
     }
-    let chosen: Vec<Step> = all
+    Ok(all
         .into_iter()
         .filter(|s| opts.steps.is_empty() || opts.steps.contains(&s.name))
-        .collect();
-    if chosen.is_empty() {
-        println!("the acceptance table has no rows yet");
-        return Ok((true, Vec::new()));
+        .filter(|s| !opts.quick || s.time_limit() <= QUICK_TIME_LIMIT)
+        .collect())
+}
+
+/// The acceptance table, with the `beside` stages run while its light rows run: those
+/// rows mostly sleep, so clippy, the tests and the book lose little to them, and their
+/// verdicts do not depend on a quiet machine. The timing-sensitive rows run last, one by
+/// one, with nothing else running. Returns the table's result and its rows.
+fn run_table(
+    opts: &CheckOpts,
+    beside: &[Stage],
+    results: &mut Vec<StageResult>,
+) -> (StageResult, Vec<RowResult>) {
+    let start = Instant::now();
+    println!("\n==> table: {}", Stage::Table.doing());
+    let prepared = prepare_table(opts);
+    let table = match &prepared {
+        Ok(Some(table)) => Some(table),
+        Ok(None) => None,
+        Err(e) => {
+            println!("table: {e:#}");
+            None
+        }
+    };
+    let (light, alone): (Vec<&Step>, Vec<&Step>) = match table {
+        Some(t) => t.rows.iter().partition(|s| !s.timing_sensitive()),
+        None => (Vec::new(), Vec::new()),
+    };
+    let mut rows = std::thread::scope(|scope| {
+        let side = table.filter(|_| !light.is_empty()).map(|t| {
+            println!(
+                "table: {} rows side by side, {} at a time, in the background",
+                light.len(),
+                t.jobs
+            );
+            scope.spawn(|| {
+                let start = Instant::now();
+                let rows = table::run_rows(&light, &t.runner, t.jobs);
+                println!(
+                    "table: the {} rows side by side took {}",
+                    rows.len(),
+                    duration(start.elapsed().as_secs_f64())
+                );
+                rows
+            })
+        });
+        for &stage in beside {
+            results.push(timed(stage, || run_stage(stage)));
+        }
+        side.map_or_else(Vec::new, |h| h.join().expect("the table's rows panicked"))
+    });
+    if let Some(t) = table.filter(|_| !alone.is_empty()) {
+        println!(
+            "\n==> table: {} timing-sensitive rows, one at a time with nothing beside them",
+            alone.len()
+        );
+        rows.extend(table::run_rows(&alone, &t.runner, 1));
+    }
+    if let Some(t) = table {
+        let place = |r: &RowResult| t.rows.iter().position(|s| s.name == r.step.name);
+        rows.sort_by_key(place);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let failed = rows.iter().filter(|r| !r.passed()).count();
+    let (passed, note) = match prepared {
+        Err(_) => (false, "could not run".to_string()),
+        Ok(None) => (true, "no rows".to_string()),
+        Ok(Some(t)) if !t.built => (false, "the build failed".to_string()),
+        Ok(Some(_)) => (
+            failed == 0,
+            format!("{}, {failed} failed", count(rows.len(), "row")),
+        ),
+    };
+    let verdict = if passed { "passed" } else { "FAILED" };
+    println!("==> table: {verdict} in {}", duration(seconds));
+    let result = StageResult {
+        stage: Stage::Table,
+        passed,
+        seconds,
+        note,
+    };
+    (result, rows)
+}
+
+/// The table's rows, the runner they go through, and the build of both.
+struct Table {
+    rows: Vec<Step>,
+    runner: Runner,
+    jobs: usize,
+    /// False when the build failed: then no row runs.
+    built: bool,
+}
+
+fn prepare_table(opts: &CheckOpts) -> Result<Option<Table>> {
+    let mut rows = chosen_rows(opts)?;
+    if rows.is_empty() {
+        println!("the acceptance table has no rows to run");
+        return Ok(None);
     }
     let runner = Runner::choose(&opts.runner)?;
-    let serial = chosen.iter().filter(|s| s.serial).count();
+    let jobs = opts.jobs.unwrap_or(match runner {
+        Runner::Ours => JOBS_OURS,
+        Runner::Real(_) => JOBS_REAL,
+    });
+    let alone = rows.iter().filter(|s| s.timing_sensitive()).count();
     println!(
-        "{} rows ({serial} serial, the rest {} at a time) against {}; estimated {}",
-        chosen.len(),
-        opts.jobs,
+        "{} rows ({} side by side, {alone} alone) against {}; estimated {}",
+        rows.len(),
+        rows.len() - alone,
         runner.describe(),
-        duration(table::estimate_seconds(&chosen, opts.jobs))
+        duration(table::estimate_seconds(&rows, jobs))
     );
     if matches!(runner, Runner::Real(_)) {
         println!("(a real Maelstrom has no --seed: its runs are not reproducible)");
     }
-    if !table::build(&chosen, &runner)? {
+    let built = table::build(&rows, &runner)?;
+    if !built {
         println!("the build failed, so no row can run");
-        return Ok((false, Vec::new()));
+        rows.clear();
     }
-    let start = Instant::now();
-    let rows = table::run_rows(&chosen, &runner, opts.jobs);
-    println!(
-        "the acceptance table took {}",
-        duration(start.elapsed().as_secs_f64())
-    );
-    let passed = rows.iter().all(RowResult::passed);
-    Ok((passed, rows))
+    Ok(Some(Table {
+        rows,
+        runner,
+        jobs,
+        built,
+    }))
 }
 
 /// `75.2` → `1 min 15 s`.
@@ -301,7 +410,7 @@ mod tests {
 
     #[test]
     fn stage_names_match_the_command_line() {
-        for stage in ALL {
+        for stage in Stage::value_variants().iter().copied() {
             let value = stage.to_possible_value().unwrap();
             assert_eq!(value.get_name(), stage.name());
         }

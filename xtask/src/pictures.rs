@@ -74,7 +74,6 @@ impl Spec {
             reason: None,
             show: false,
             targets: BTreeMap::new(),
-            serial: true,
             table: None,
             label: None,
         }
