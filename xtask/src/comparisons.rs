@@ -46,12 +46,7 @@ pub fn record(root: &Path, manifest: &mut Manifest, step: &Step, figures: &Figur
     let measured = Measured {
         command: step.learner_command(),
         sources: sources_digest(root, step)?,
-        msgs_per_op: figures.msgs_per_op,
-        latency_median: figures.latency_median,
-        latency_max: figures.latency_max,
-        availability: figures.availability,
-        op_latency_median: figures.op_latency_median,
-        op_latency_99: figures.op_latency_99,
+        figures: figures.clone(),
     };
     manifest.measured.insert(step.name.clone(), measured);
     Ok(())
@@ -75,7 +70,7 @@ pub fn render(
     // latency of client operations instead.
     let stable = rows
         .iter()
-        .any(|s| measured[&s.name].latency_median.is_some());
+        .any(|s| measured[&s.name].figures.latency_median.is_some());
     let mut text = String::from(if stable {
         "| design | node and arguments | messages per operation | median latency | \
          maximum latency |\n|---|---|---:|---:|---:|\n"
@@ -84,7 +79,7 @@ pub fn render(
          median latency | 99% latency |\n|---|---|---:|---:|---:|---:|\n"
     });
     for step in rows {
-        let m = &measured[&step.name];
+        let m = &measured[&step.name].figures;
         let own: Vec<&str> = step
             .args
             .iter()

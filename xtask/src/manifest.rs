@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::project;
+use super::results::Figures;
 use super::steps::Step;
 
 pub const MANIFEST: &str = "src/generated/runs/manifest.toml";
@@ -43,25 +44,17 @@ pub struct Entry {
 }
 
 /// What one row of a comparison table measured, and what it was measured from.
+///
+/// The figures sit beside the command in the file; serde cannot refuse unknown fields
+/// next to flattened ones, so this table alone accepts them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Measured {
     /// The command the row ran, as a learner would type it.
     pub command: String,
     /// The digest of the row's crate, the helper crate and the command (as for shown runs).
     pub sources: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub msgs_per_op: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_median: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_max: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub op_latency_median: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub op_latency_99: Option<f64>,
+    #[serde(flatten)]
+    pub figures: Figures,
 }
 
 impl Manifest {

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::steps::{Expect, Step, Target};
@@ -82,8 +83,9 @@ pub fn read_results(run_dir: &Path) -> Result<Value> {
     super::edn::parse(&text).with_context(|| format!("reading {}", edn.display()))
 }
 
-/// The figures the final table shows for a run.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The figures the final table shows for a run, and a comparison table's row records
+/// (a figure the run did not have is left out of the file: TOML has no null).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
     pub ops: Option<f64>,
     pub msgs_per_op: Option<f64>,
