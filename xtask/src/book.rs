@@ -10,35 +10,65 @@ use super::process::{self, cargo};
 /// The mdBook the book is written for.
 pub const MDBOOK_VERSION: &str = "0.5.4";
 
-/// Where the check installs mdBook: under `target/`, which CI caches keep between runs, so
-/// mdBook is compiled once, not on every run.
+/// Where xtask installs mdBook: under `target/`, which a CI cache of `target/` keeps
+/// between runs, so mdBook is compiled once, not on every run.
 pub const TOOLS_ROOT: &str = "target/tools";
 
-/// The mdBook program at the pinned version: the one on PATH, in [`TOOLS_ROOT`] or in
-/// cargo's own bin directory if it is that version, otherwise installed into
-/// [`TOOLS_ROOT`] (about three minutes of compiling on two cores).
+/// The mdBook program at the pinned version, installed if it is not here yet.
 pub fn ensure_mdbook() -> Result<PathBuf> {
-    let installed = Path::new(TOOLS_ROOT).join("bin/mdbook");
+    match find_mdbook() {
+        Some(found) => Ok(found),
+        None => install_mdbook(None),
+    }
+}
+
+/// The mdBook program at the pinned version, if one is here: on PATH, in [`TOOLS_ROOT`]
+/// or in cargo's own bin directory.
+pub fn find_mdbook() -> Option<PathBuf> {
     let candidates = [
         Some(PathBuf::from("mdbook")),
-        Some(installed.clone()),
+        Some(installed()),
         cargo_bin().map(|b| b.join("mdbook")),
     ];
-    for candidate in candidates.iter().flatten() {
-        if version_of(candidate).as_deref() == Some(MDBOOK_VERSION) {
-            return Ok(candidate.clone());
-        }
-    }
-    match version_of(&PathBuf::from("mdbook")) {
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|candidate| version_of(candidate).as_deref() == Some(MDBOOK_VERSION))
+}
+
+fn installed() -> PathBuf {
+    Path::new(TOOLS_ROOT).join("bin/mdbook")
+}
+
+/// Installs the pinned mdBook into [`TOOLS_ROOT`]: about three minutes of compiling on two
+/// cores. Cargo's output goes to `log` when given (the check installs it while other
+/// stages print), to the console otherwise. The build has a scratch directory of its own,
+/// so it does not wait for, nor hold up, the project's builds in `target/`.
+pub fn install_mdbook(log: Option<&Path>) -> Result<PathBuf> {
+    match version_of(Path::new("mdbook")) {
         Some(other) => println!("mdbook {other} found; the book needs {MDBOOK_VERSION}"),
         None => println!("mdbook {MDBOOK_VERSION} not found"),
     }
+    let scratch = tempfile::tempdir()?;
     let mut cmd = cargo();
     cmd.args(["install", "--locked", "mdbook", "--version", MDBOOK_VERSION]);
-    cmd.args(["--root", TOOLS_ROOT]);
-    if !process::run(cmd)? {
+    cmd.args(["--root", TOOLS_ROOT, "--target-dir"])
+        .arg(scratch.path());
+    let ok = match log {
+        None => process::run(cmd)?,
+        Some(log) => {
+            println!(
+                "book: installing mdbook {MDBOOK_VERSION} into {TOOLS_ROOT} in the \
+                 background ({})",
+                log.display()
+            );
+            process::run_logged(cmd, log)?
+        }
+    };
+    if !ok {
         bail!("installing mdbook {MDBOOK_VERSION} failed");
     }
+    let installed = installed();
     match version_of(&installed) {
         Some(v) if v == MDBOOK_VERSION => Ok(installed),
         _ => bail!(
@@ -68,18 +98,17 @@ fn parse_version(text: &str) -> Option<String> {
     Some(word.trim_start_matches('v').to_string())
 }
 
-/// `mdbook build`.
-pub fn build() -> Result<bool> {
-    let mut cmd = Command::new(ensure_mdbook()?);
-    cmd.arg("build");
-    process::run(cmd)
-}
-
-/// `mdbook test`: compiles the book's `rust` blocks that are not `ignore`.
-pub fn test() -> Result<bool> {
-    let mut cmd = Command::new(ensure_mdbook()?);
-    cmd.arg("test");
-    process::run(cmd)
+/// `mdbook build`, then `mdbook test` (which compiles the book's `rust` blocks that are
+/// not `ignore`).
+pub fn build_and_test(mdbook: &Path) -> Result<bool> {
+    for step in ["build", "test"] {
+        let mut cmd = Command::new(mdbook);
+        cmd.arg(step);
+        if !process::run(cmd)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// `cargo xtask book`: serves the book on localhost, rebuilding it on changes.

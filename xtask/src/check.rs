@@ -7,7 +7,9 @@
 //! while clippy, the tests and the book run (such rows mostly wait on their time limit);
 //! the timing-sensitive rows run last, one by one, with nothing else running.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -86,10 +88,18 @@ pub fn run(opts: &CheckOpts) -> Result<bool> {
         }
     };
     let mut results = Vec::new();
-    for stage in [Stage::Fmt, Stage::Snippets, Stage::Stale, Stage::Build] {
+    for stage in [Stage::Fmt, Stage::Snippets, Stage::Stale] {
         if selected(&stage) {
-            results.push(timed(stage, || run_stage(stage)));
+            results.push(timed(stage, || run_stage(stage, &MdBook::none())));
         }
+    }
+    let mdbook = if selected(&Stage::Book) {
+        MdBook::start()
+    } else {
+        MdBook::none()
+    };
+    if selected(&Stage::Build) {
+        results.push(timed(Stage::Build, || run_stage(Stage::Build, &mdbook)));
     }
     let beside: Vec<Stage> = [Stage::Clippy, Stage::Test, Stage::Book]
         .into_iter()
@@ -97,12 +107,12 @@ pub fn run(opts: &CheckOpts) -> Result<bool> {
         .collect();
     let mut rows = Vec::new();
     if selected(&Stage::Table) {
-        let (table, mut found) = run_table(opts, &beside, &mut results);
+        let (table, mut found) = run_table(opts, &beside, &mdbook, &mut results);
         rows.append(&mut found);
         results.push(table);
     } else {
         for stage in beside {
-            results.push(timed(stage, || run_stage(stage)));
+            results.push(timed(stage, || run_stage(stage, &mdbook)));
         }
     }
     let all_passed = results.iter().all(|r| r.passed);
@@ -129,7 +139,37 @@ fn timed(stage: Stage, run: impl FnOnce() -> Result<(bool, String)>) -> StageRes
     }
 }
 
-fn run_stage(stage: Stage) -> Result<(bool, String)> {
+/// mdBook, found or being installed in the background while the builds run: compiling it
+/// takes minutes, which the builds' single-threaded stretches and the rows' waiting
+/// absorb.
+struct MdBook(Mutex<Option<JoinHandle<Result<PathBuf>>>>);
+
+impl MdBook {
+    fn none() -> MdBook {
+        MdBook(Mutex::new(None))
+    }
+
+    fn start() -> MdBook {
+        let handle = std::thread::spawn(|| match book::find_mdbook() {
+            Some(found) => Ok(found),
+            None => book::install_mdbook(Some(Path::new(INSTALL_LOG))),
+        });
+        MdBook(Mutex::new(Some(handle)))
+    }
+
+    /// The program, once found or installed.
+    fn get(&self) -> Result<PathBuf> {
+        let handle = self.0.lock().expect("mdbook lock").take();
+        match handle {
+            Some(handle) => handle.join().expect("the mdbook install panicked"),
+            None => book::ensure_mdbook(),
+        }
+    }
+}
+
+const INSTALL_LOG: &str = "target/tools/install-mdbook.log";
+
+fn run_stage(stage: Stage, mdbook: &MdBook) -> Result<(bool, String)> {
     let cargo_with = |args: &[&str]| {
         let mut cmd = cargo();
         cmd.args(args);
@@ -149,10 +189,7 @@ fn run_stage(stage: Stage) -> Result<(bool, String)> {
             "warnings",
         ])?),
         Stage::Test => plain(cargo_with(&["test", "--workspace"])?),
-        Stage::Book => {
-            let built = book::build()?;
-            plain(built && book::test()?)
-        }
+        Stage::Book => plain(book::build_and_test(&mdbook.get()?)?),
         Stage::Snippets => {
             let problems = snippets::check_book(Path::new("src"))?;
             snippets::report(&problems);
@@ -211,6 +248,7 @@ fn chosen_rows(opts: &CheckOpts) -> Result<Vec<Step>> {
 fn run_table(
     opts: &CheckOpts,
     beside: &[Stage],
+    mdbook: &MdBook,
     results: &mut Vec<StageResult>,
 ) -> (StageResult, Vec<RowResult>) {
     let start = Instant::now();
@@ -247,7 +285,7 @@ fn run_table(
             })
         });
         for &stage in beside {
-            results.push(timed(stage, || run_stage(stage)));
+            results.push(timed(stage, || run_stage(stage, mdbook)));
         }
         side.map_or_else(Vec::new, |h| h.join().expect("the table's rows panicked"))
     });
