@@ -266,6 +266,7 @@ fn run_table(
         Some(t) => t.rows.iter().partition(|s| !s.timing_sensitive()),
         None => (Vec::new(), Vec::new()),
     };
+    let mut phases = Vec::new();
     let mut rows = std::thread::scope(|scope| {
         let side = table.filter(|_| !light.is_empty()).map(|t| {
             println!(
@@ -276,25 +277,29 @@ fn run_table(
             scope.spawn(|| {
                 let start = Instant::now();
                 let rows = table::run_rows(&light, &t.runner, t.jobs);
-                println!(
-                    "table: the {} rows side by side took {}",
-                    rows.len(),
-                    duration(start.elapsed().as_secs_f64())
-                );
-                rows
+                let took = duration(start.elapsed().as_secs_f64());
+                println!("table: the {} rows side by side took {took}", rows.len());
+                (rows, format!("{} side by side in {took}", light.len()))
             })
         });
         for &stage in beside {
             results.push(timed(stage, || run_stage(stage, mdbook)));
         }
-        side.map_or_else(Vec::new, |h| h.join().expect("the table's rows panicked"))
+        side.map_or_else(Vec::new, |h| {
+            let (rows, phase) = h.join().expect("the table's rows panicked");
+            phases.push(phase);
+            rows
+        })
     });
     if let Some(t) = table.filter(|_| !alone.is_empty()) {
         println!(
-            "\n==> table: {} timing-sensitive rows, one at a time with nothing beside them",
-            alone.len()
+            "\n==> table: {}, one at a time with nothing beside them",
+            count(alone.len(), "timing-sensitive row")
         );
+        let start = Instant::now();
         rows.extend(table::run_rows(&alone, &t.runner, 1));
+        let took = duration(start.elapsed().as_secs_f64());
+        phases.push(format!("{} alone in {took}", alone.len()));
     }
     if let Some(t) = table {
         let place = |r: &RowResult| t.rows.iter().position(|s| s.name == r.step.name);
@@ -308,7 +313,11 @@ fn run_table(
         Ok(Some(t)) if !t.built => (false, "the build failed".to_string()),
         Ok(Some(_)) => (
             failed == 0,
-            format!("{}, {failed} failed", count(rows.len(), "row")),
+            format!(
+                "{}, {failed} failed ({})",
+                count(rows.len(), "row"),
+                phases.join(", ")
+            ),
         ),
     };
     let verdict = if passed { "passed" } else { "FAILED" };
