@@ -87,19 +87,16 @@ pub fn run(opts: &CheckOpts) -> Result<bool> {
             opts.only.contains(stage)
         }
     };
-    let mut results = Vec::new();
-    for stage in [Stage::Fmt, Stage::Snippets, Stage::Stale] {
-        if selected(&stage) {
-            results.push(timed(stage, || run_stage(stage, &MdBook::none())));
-        }
-    }
     let mdbook = if selected(&Stage::Book) {
         MdBook::start()
     } else {
         MdBook::none()
     };
-    if selected(&Stage::Build) {
-        results.push(timed(Stage::Build, || run_stage(Stage::Build, &mdbook)));
+    let mut results = Vec::new();
+    for stage in [Stage::Fmt, Stage::Snippets, Stage::Stale, Stage::Build] {
+        if selected(&stage) {
+            results.push(timed(stage, || run_stage(stage, &mdbook)));
+        }
     }
     let beside: Vec<Stage> = [Stage::Clippy, Stage::Test, Stage::Book]
         .into_iter()
