@@ -18,4 +18,3 @@ pub mod service;
 pub mod sync;
 pub mod viz;
 pub mod workload;
-pub mod xtask;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::project;
 use super::steps::{Expect, Step};
 use super::table::{self, Runner};
-use crate::viz::{self, Picture, Window};
+use ci::viz::{self, Picture, Window};
 
 pub const PICTURES_FILE: &str = "ci/pictures.toml";
 pub const PICTURES_DIR: &str = "src/generated/pictures";
@@ -74,7 +74,6 @@ impl Spec {
             reason: None,
             show: false,
             targets: BTreeMap::new(),
-            serial: true,
             table: None,
             label: None,
         }
@@ -316,7 +315,7 @@ pub fn stale(root: &Path) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xtask::project::tests::Scratch;
+    use crate::project::tests::Scratch;
 
     const ROW: &str = "[[picture]]\nname = \"gossip\"\ncrate = \"echo\"\n\
                        args = [\"-w\", \"echo\"]\nseed = 1\npicture = \"messages\"\nto = 1500\n";
@@ -330,24 +329,24 @@ mod tests {
         s.write("ci/src/viz/mod.rs", "// drawing\n");
         s.write(PICTURES_FILE, ROW);
         s.write("src/generated/pictures/gossip.svg", "<svg/>");
-        let spec = load(&s.0).unwrap().remove(0);
+        let spec = load(s.root()).unwrap().remove(0);
         let mut manifest = Manifest::default();
         manifest.picture.insert(
             "gossip".into(),
             Entry {
                 krate: "echo".into(),
-                sources: spec.sources_digest(&s.0).unwrap(),
+                sources: spec.sources_digest(s.root()).unwrap(),
                 output: project::digest_bytes(b"<svg/>"),
             },
         );
-        manifest.save(&s.0).unwrap();
+        manifest.save(s.root()).unwrap();
         s
     }
 
     #[test]
     fn a_recorded_picture_is_current() {
         let s = project();
-        assert_eq!(stale(&s.0).unwrap(), Vec::<String>::new());
+        assert_eq!(stale(s.root()).unwrap(), Vec::<String>::new());
     }
 
     #[test]
@@ -359,7 +358,7 @@ mod tests {
         ] {
             let s = project();
             s.write(file, text);
-            let problems = stale(&s.0).unwrap();
+            let problems = stale(s.root()).unwrap();
             assert_eq!(problems.len(), 1, "{file}: {problems:?}");
             assert!(problems[0].contains("is stale"), "{problems:?}");
             assert!(problems[0].contains("cargo xtask pictures --name gossip"));
@@ -371,26 +370,26 @@ mod tests {
         let s = project();
         s.write("src/generated/pictures/gossip.svg", "<svg></svg>");
         s.write("src/generated/pictures/old.svg", "<svg/>");
-        let problems = stale(&s.0).unwrap().join("\n");
+        let problems = stale(s.root()).unwrap().join("\n");
         assert!(problems.contains("edited by hand"), "{problems}");
         assert!(problems.contains("old.svg belongs to no row"), "{problems}");
 
         let s = project();
-        std::fs::remove_file(s.0.join("src/generated/pictures/gossip.svg")).unwrap();
-        assert!(stale(&s.0).unwrap()[0].contains("is missing"));
+        std::fs::remove_file(s.root().join("src/generated/pictures/gossip.svg")).unwrap();
+        assert!(stale(s.root()).unwrap()[0].contains("is missing"));
     }
 
     #[test]
     fn rows_are_checked_when_loaded() {
         let s = Scratch::new("pictures-bad");
         s.write(PICTURES_FILE, &format!("{ROW}\n{ROW}"));
-        assert!(format!("{:#}", load(&s.0).unwrap_err()).contains("two pictures"));
+        assert!(format!("{:#}", load(s.root()).unwrap_err()).contains("two pictures"));
         s.write(
             PICTURES_FILE,
             &ROW.replace("to = 1500", "around-first-heal = [1, 2]\nto = 3"),
         );
-        assert!(format!("{:#}", load(&s.0).unwrap_err()).contains("both a window"));
+        assert!(format!("{:#}", load(s.root()).unwrap_err()).contains("both a window"));
         s.write(PICTURES_FILE, &ROW.replace("messages", "pie"));
-        assert!(load(&s.0).is_err());
+        assert!(load(s.root()).is_err());
     }
 }

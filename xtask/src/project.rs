@@ -149,31 +149,26 @@ fn hex(bytes: &[u8]) -> String {
 pub(crate) mod tests {
     use super::*;
 
-    /// A scratch directory removed when dropped.
-    pub struct Scratch(pub PathBuf);
+    /// A scratch directory, removed when dropped.
+    pub struct Scratch(tempfile::TempDir);
 
     impl Scratch {
         pub fn new(label: &str) -> Scratch {
-            use std::sync::atomic::{AtomicUsize, Ordering};
-            static NEXT: AtomicUsize = AtomicUsize::new(0);
-            let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let dir =
-                std::env::temp_dir().join(format!("xtask-test-{}-{label}-{n}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
+            let dir = tempfile::Builder::new()
+                .prefix(&format!("xtask-test-{label}-"))
+                .tempdir()
+                .unwrap();
             Scratch(dir)
         }
 
+        pub fn root(&self) -> &Path {
+            self.0.path()
+        }
+
         pub fn write(&self, path: &str, text: &str) {
-            let path = self.0.join(path);
+            let path = self.root().join(path);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, text).unwrap();
-        }
-    }
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
         }
     }
 
@@ -183,14 +178,14 @@ pub(crate) mod tests {
         s.write("a/src/main.rs", "fn main() {}\n");
         s.write("a/Cargo.toml", "[package]\nname = \"a\"\n");
         let dirs = [Path::new("a")];
-        let before = digest(&s.0, &dirs, "args").unwrap();
+        let before = digest(s.root(), &dirs, "args").unwrap();
 
         s.write("a/target/debug/junk", "built");
-        assert_eq!(digest(&s.0, &dirs, "args").unwrap(), before);
+        assert_eq!(digest(s.root(), &dirs, "args").unwrap(), before);
 
-        assert_ne!(digest(&s.0, &dirs, "other args").unwrap(), before);
+        assert_ne!(digest(s.root(), &dirs, "other args").unwrap(), before);
         s.write("a/src/main.rs", "fn main() { }\n");
-        assert_ne!(digest(&s.0, &dirs, "args").unwrap(), before);
+        assert_ne!(digest(s.root(), &dirs, "args").unwrap(), before);
     }
 
     #[test]
@@ -201,7 +196,7 @@ pub(crate) mod tests {
             "solutions/broken/silent/Cargo.toml",
             "[package]\nname = \"broken_silent\"\n",
         );
-        let crates = solution_crates(&s.0).unwrap();
+        let crates = solution_crates(s.root()).unwrap();
         assert_eq!(crates["echo"], Path::new("solutions/echo"));
         assert_eq!(
             crates["broken_silent"],

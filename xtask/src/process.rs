@@ -1,6 +1,7 @@
 //! Running other programs, always saying first what is being run.
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
 
@@ -37,6 +38,30 @@ pub fn run(mut cmd: Command) -> Result<bool> {
     let status = cmd
         .status()
         .with_context(|| format!("could not start `{}`", display(&cmd)))?;
+    Ok(status.success())
+}
+
+/// Prints the command, runs it with its output going to `log`, and says whether it
+/// succeeded; on failure, the log's last lines are shown.
+pub fn run_logged(mut cmd: Command, log: &Path) -> Result<bool> {
+    println!("$ {}  > {}", display(&cmd), log.display());
+    if let Some(dir) = log.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file = std::fs::File::create(log)?;
+    let status = cmd
+        .stdin(Stdio::null())
+        .stdout(file.try_clone()?)
+        .stderr(file)
+        .status()
+        .with_context(|| format!("could not start `{}`", display(&cmd)))?;
+    if !status.success() {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        for line in &lines[lines.len().saturating_sub(20)..] {
+            println!("| {line}");
+        }
+    }
     Ok(status.success())
 }
 

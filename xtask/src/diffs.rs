@@ -191,7 +191,7 @@ fn without_anchors(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xtask::project::tests::Scratch;
+    use crate::project::tests::Scratch;
 
     fn crate_at(s: &Scratch, name: &str, main: &str) {
         s.write(
@@ -202,7 +202,7 @@ mod tests {
     }
 
     fn stale_now(s: &Scratch) -> Vec<String> {
-        stale(&s.0, &expected(&s.0).unwrap()).unwrap()
+        stale(s.root(), &expected(s.root()).unwrap()).unwrap()
     }
 
     #[test]
@@ -222,7 +222,7 @@ mod tests {
         crate_at(&s, "unique_ids", "fn main() {}\n");
         crate_at(&s, "g_counter", "fn main() {}\n");
 
-        let diffs = expected(&s.0).unwrap();
+        let diffs = expected(s.root()).unwrap();
         assert_eq!(
             diffs.keys().collect::<Vec<_>>(),
             [Path::new("src/generated/diffs/broadcast_2.diff")],
@@ -240,11 +240,11 @@ mod tests {
 
         // The first step of a challenge is diffed against echo, not the step before it.
         crate_at(&s, "echo", "fn main() {\n    echo();\n}\n");
-        let with_echo = expected(&s.0).unwrap();
+        let with_echo = expected(s.root()).unwrap();
         assert_eq!(with_echo.len(), 4, "{:?}", with_echo.keys());
         let text = &with_echo[Path::new("src/generated/diffs/g_counter.diff")];
         assert!(text.starts_with("--- echo/src/main.rs\n+++ g_counter/src/main.rs\n"));
-        std::fs::remove_dir_all(s.0.join("solutions/echo")).unwrap();
+        std::fs::remove_dir_all(s.root().join("solutions/echo")).unwrap();
 
         // Missing, then current, then stale after a change, then left over.
         assert!(stale_now(&s)[0].contains("broadcast_2.diff is missing"));

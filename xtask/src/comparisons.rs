@@ -12,36 +12,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
 
+use super::manifest::{MANIFEST, Manifest, Measured, sources_digest};
 use super::project;
-use super::regen::{self, MANIFEST, Manifest};
 use super::results::Figures;
 use super::steps::Step;
 
 pub const TABLES_DIR: &str = "src/generated/tables";
-
-/// What one row of a comparison table measured, and what it was measured from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Measured {
-    /// The command the row ran, as a learner would type it.
-    pub command: String,
-    /// The digest of the row's crate, the helper crate and the command (as for shown runs).
-    pub sources: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub msgs_per_op: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_median: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_max: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub op_latency_median: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub op_latency_99: Option<f64>,
-}
 
 /// The file a table is written to, relative to the root.
 pub fn table_file(name: &str) -> PathBuf {
@@ -68,13 +45,8 @@ pub fn tables(steps: &[Step]) -> Vec<(&str, Vec<&Step>)> {
 pub fn record(root: &Path, manifest: &mut Manifest, step: &Step, figures: &Figures) -> Result<()> {
     let measured = Measured {
         command: step.learner_command(),
-        sources: regen::sources_digest(root, step)?,
-        msgs_per_op: figures.msgs_per_op,
-        latency_median: figures.latency_median,
-        latency_max: figures.latency_max,
-        availability: figures.availability,
-        op_latency_median: figures.op_latency_median,
-        op_latency_99: figures.op_latency_99,
+        sources: sources_digest(root, step)?,
+        figures: figures.clone(),
     };
     manifest.measured.insert(step.name.clone(), measured);
     Ok(())
@@ -98,7 +70,7 @@ pub fn render(
     // latency of client operations instead.
     let stable = rows
         .iter()
-        .any(|s| measured[&s.name].latency_median.is_some());
+        .any(|s| measured[&s.name].figures.latency_median.is_some());
     let mut text = String::from(if stable {
         "| design | node and arguments | messages per operation | median latency | \
          maximum latency |\n|---|---|---:|---:|---:|\n"
@@ -107,7 +79,7 @@ pub fn render(
          median latency | 99% latency |\n|---|---|---:|---:|---:|---:|\n"
     });
     for step in rows {
-        let m = &measured[&step.name];
+        let m = &measured[&step.name].figures;
         let own: Vec<&str> = step
             .args
             .iter()
@@ -252,7 +224,7 @@ pub fn stale(root: &Path, steps: &[Step]) -> Result<Vec<String>> {
                     step.learner_command(),
                     hint(&step.name)
                 ));
-            } else if m.sources != regen::sources_digest(root, step)? {
+            } else if m.sources != sources_digest(root, step)? {
                 problems.push(format!(
                     "table `{table}`: row `{}` is stale: crate `{}` or the helper crate \
                      changed since it was measured: {}",
@@ -310,8 +282,8 @@ pub fn stale(root: &Path, steps: &[Step]) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xtask::project::tests::Scratch;
-    use crate::xtask::steps;
+    use crate::project::tests::Scratch;
+    use crate::steps;
 
     const ROWS: &str = "\
 [[step]]
@@ -344,7 +316,7 @@ label = \"a tree\"
         }
         s.write("solutions/maelstrom/src/lib.rs", "pub fn init() {}\n");
         s.write("ci/steps.toml", ROWS);
-        let steps = steps::load(&s.0).unwrap();
+        let steps = steps::load(s.root()).unwrap();
         (s, steps)
     }
 
@@ -362,22 +334,28 @@ label = \"a tree\"
         let (s, steps) = project();
         let mut manifest = Manifest::default();
         record(
-            &s.0,
+            s.root(),
             &mut manifest,
             &steps[0],
             &figures(12.25, 410.0, 880.0),
         )
         .unwrap();
-        record(&s.0, &mut manifest, &steps[1], &figures(3.1, 530.0, 600.0)).unwrap();
-        manifest.save(&s.0).unwrap();
-        assert!(write_all(&s.0, &steps, &manifest).unwrap().is_empty());
+        record(
+            s.root(),
+            &mut manifest,
+            &steps[1],
+            &figures(3.1, 530.0, 600.0),
+        )
+        .unwrap();
+        manifest.save(s.root()).unwrap();
+        assert!(write_all(s.root(), &steps, &manifest).unwrap().is_empty());
         (s, steps)
     }
 
     #[test]
     fn a_table_shows_each_row_with_what_sets_it_apart() {
         let (s, _) = recorded();
-        let text = std::fs::read_to_string(s.0.join(table_file("designs"))).unwrap();
+        let text = std::fs::read_to_string(s.root().join(table_file("designs"))).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[2], "| gossip | `b3` | 12.25 | 410 ms | 880 ms |");
         assert_eq!(
@@ -400,7 +378,7 @@ label = \"a tree\"
                 op_latency_99: Some(4.762),
                 ..Figures::default()
             };
-            record(&s.0, &mut manifest, step, &f).unwrap();
+            record(s.root(), &mut manifest, step, &f).unwrap();
         }
         let rows: Vec<&Step> = steps.iter().collect();
         let text = render(&rows, &manifest.measured).unwrap();
@@ -416,10 +394,10 @@ label = \"a tree\"
     #[test]
     fn a_fresh_table_is_current_and_a_code_change_makes_it_stale() {
         let (s, steps) = recorded();
-        assert_eq!(stale(&s.0, &steps).unwrap(), Vec::<String>::new());
+        assert_eq!(stale(s.root(), &steps).unwrap(), Vec::<String>::new());
 
         s.write("solutions/b4/src/main.rs", "fn main() { }\n");
-        let problems = stale(&s.0, &steps).unwrap();
+        let problems = stale(s.root(), &steps).unwrap();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("row `b4-tree` is stale"));
         assert!(problems[0].contains("cargo xtask regen --step b4-tree"));
@@ -429,14 +407,14 @@ label = \"a tree\"
     fn new_args_a_new_label_or_a_hand_edit_are_noticed() {
         let (s, _) = recorded();
         s.write("ci/steps.toml", &ROWS.replace("batch-ms=0", "batch-ms=5"));
-        let steps = steps::load(&s.0).unwrap();
-        let problems = stale(&s.0, &steps).unwrap();
+        let steps = steps::load(s.root()).unwrap();
+        let problems = stale(s.root(), &steps).unwrap();
         assert!(problems[0].contains("now runs"), "{problems:?}");
 
         let (s, _) = recorded();
         s.write("ci/steps.toml", &ROWS.replace("a tree", "a tree of four"));
-        let steps = steps::load(&s.0).unwrap();
-        let problems = stale(&s.0, &steps).unwrap();
+        let steps = steps::load(s.root()).unwrap();
+        let problems = stale(s.root(), &steps).unwrap();
         assert!(
             problems[0].contains("differs from its rows"),
             "{problems:?}"
@@ -444,20 +422,20 @@ label = \"a tree\"
 
         let (s, steps) = recorded();
         s.write("src/generated/tables/designs.md", "| made up |\n");
-        assert!(stale(&s.0, &steps).unwrap()[0].contains("differs from its rows"));
+        assert!(stale(s.root(), &steps).unwrap()[0].contains("differs from its rows"));
     }
 
     #[test]
     fn missing_figures_and_leftovers_are_reported() {
         let (s, steps) = project();
-        let problems = stale(&s.0, &steps).unwrap();
+        let problems = stale(s.root(), &steps).unwrap();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("no figures in"));
         assert!(problems[0].contains("b3, b4-tree"));
 
         let (s, _) = recorded();
         s.write("ci/steps.toml", "");
-        let problems = stale(&s.0, &[]).unwrap();
+        let problems = stale(s.root(), &[]).unwrap();
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].contains("figures for `b3`, which is in no table"));
         assert!(problems[2].contains("designs.md belongs to no table"));

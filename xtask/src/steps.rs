@@ -40,9 +40,6 @@ pub struct Step {
     /// Conditions on `results.json`: path → `"<op> <value>"`.
     #[serde(default)]
     pub targets: BTreeMap<String, String>,
-    /// Runs alone: its figures (latencies, availability) would suffer from sharing the CPU.
-    #[serde(default)]
-    pub serial: bool,
     /// The comparison table (`src/generated/tables/<table>.md`) this run is a line of.
     #[serde(default)]
     pub table: Option<String>,
@@ -51,8 +48,8 @@ pub struct Step {
     pub label: Option<String>,
 }
 
-/// The outcome a row expects, as the runner's exit status (Maelstrom's, see the
-/// compatibility spec §2.2).
+/// The outcome a row expects, as the runner's exit status (Maelstrom's, which are
+/// Jepsen's: jepsen/src/jepsen/cli.clj).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Expect {
@@ -92,7 +89,8 @@ impl fmt::Display for Expect {
 /// Options the table sets itself; a row giving them would fight it.
 const RESERVED_ARGS: [&str; 4] = ["--bin", "--seed", "--store", "--no-progress"];
 
-/// Workloads with a final phase wait 10 s for recovery after the main phase (spec §2.4).
+/// Workloads with a final phase wait 10 s for recovery after the main phase (Maelstrom's
+/// src/maelstrom/core.clj, `gen/sleep 10` before the final generator).
 const FINAL_PHASE_WORKLOADS: [&str; 5] = ["broadcast", "g-counter", "pn-counter", "g-set", "kafka"];
 
 impl Step {
@@ -130,19 +128,33 @@ impl Step {
         quoted.join(" ")
     }
 
+    /// The run's `--time-limit` in seconds (the runner's default, 60, when not given).
+    pub fn time_limit(&self) -> f64 {
+        self.arg(&["--time-limit"])
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(60.0)
+    }
+
     /// Seconds the run should take: the main phase, the recovery wait of workloads with a
     /// final phase, and a few seconds to start, stop and check.
     pub fn estimated_seconds(&self) -> f64 {
-        let time_limit = self
-            .arg(&["--time-limit"])
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(60.0);
+        let time_limit = self.time_limit();
         let recovery = if FINAL_PHASE_WORKLOADS.contains(&self.workload()) {
             10.0
         } else {
             0.0
         };
         time_limit + recovery + 5.0
+    }
+
+    /// Whether the row's verdict depends on how quickly a busy machine answers: a target
+    /// bounds a latency or the availability. `cargo xtask check` runs such a row alone;
+    /// any other row (validity, message counts) comes out the same beside other runs, so
+    /// those run many at a time. (`cargo xtask regen` runs every row it records alone.)
+    pub fn timing_sensitive(&self) -> bool {
+        self.targets
+            .keys()
+            .any(|path| path.contains("latencies") || path.starts_with("availability"))
     }
 
     pub fn parsed_targets(&self) -> Result<Vec<Target>> {
@@ -328,7 +340,8 @@ targets = { "net.servers.msgs-per-op" = "<= 2.0", "workload.stable-latencies.1" 
         let steps = parse(ECHO).unwrap();
         let step = &steps[0];
         assert_eq!(step.krate, "echo");
-        assert!(step.show && !step.serial);
+        assert!(step.show);
+        assert!(step.timing_sensitive(), "a target bounds a stable latency");
         assert_eq!(step.workload(), "echo");
         assert_eq!(step.estimated_seconds(), 15.0);
         assert_eq!(
@@ -361,6 +374,21 @@ targets = { "net.servers.msgs-per-op" = "<= 2.0", "workload.stable-latencies.1" 
         let seeded = "[[step]]\nname = \"a\"\ncrate = \"echo\"\nargs = [\"--seed\", \"2\"]\n\
                       seed = 1\nexpect = \"valid\"\n";
         assert!(err(seeded).contains("set by the table itself"));
+    }
+
+    #[test]
+    fn only_latency_and_availability_targets_make_a_row_timing_sensitive() {
+        let with = |targets: &str| {
+            let text = format!(
+                "[[step]]\nname = \"a\"\ncrate = \"b\"\nargs = []\nseed = 1\n\
+                 expect = \"valid\"\ntargets = {{ {targets} }}\n"
+            );
+            parse(&text).unwrap().remove(0).timing_sensitive()
+        };
+        assert!(!with(""));
+        assert!(!with("\"net.servers.msgs-per-op\" = \"<= 0.5\""));
+        assert!(with("\"availability.ok-fraction\" = \">= 0.999\""));
+        assert!(with("\"op-latencies.0.99\" = \"< 50\""));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::steps::{Expect, Step, Target};
@@ -82,8 +83,9 @@ pub fn read_results(run_dir: &Path) -> Result<Value> {
     super::edn::parse(&text).with_context(|| format!("reading {}", edn.display()))
 }
 
-/// The figures the final table shows for a run.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The figures the final table shows for a run, and a comparison table's row records
+/// (a figure the run did not have is left out of the file: TOML has no null).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
     pub ops: Option<f64>,
     pub msgs_per_op: Option<f64>,
@@ -197,7 +199,7 @@ fn missed_targets(targets: &[Target], results: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xtask::steps;
+    use crate::steps;
     use serde_json::json;
 
     fn results() -> Value {
@@ -295,10 +297,10 @@ mod tests {
 
     #[test]
     fn finds_the_latest_run() {
-        let s = crate::xtask::project::tests::Scratch::new("rundir");
+        let s = crate::project::tests::Scratch::new("rundir");
         s.write("store/echo/20240101T000000.000/results.json", "{}");
-        let dir = run_dir(&s.0.join("store")).unwrap();
+        let dir = run_dir(&s.root().join("store")).unwrap();
         assert!(dir.ends_with("20240101T000000.000"));
-        assert!(run_dir(&s.0.join("nowhere")).is_none());
+        assert!(run_dir(&s.root().join("nowhere")).is_none());
     }
 }

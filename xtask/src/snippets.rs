@@ -107,7 +107,7 @@ pub fn check_chapter(chapter: &Path, text: &str, files: &mut IncludedFiles) -> V
         }
     }
     let dir = chapter.parent().unwrap_or(Path::new(""));
-    for include in markdown::all_includes(&doc) {
+    for include in markdown::includes(text, 1) {
         for message in include_problems(dir, &include, files) {
             problem(include.line, message);
         }
@@ -127,6 +127,15 @@ fn block_problems(block: &Block) -> Vec<(usize, String)> {
             block.line,
             "this code block is never closed, so the rest of the chapter is code".to_string(),
         ));
+    }
+    if !block.fenced {
+        problems.push((
+            block.line,
+            "an indented code block: mdbook test compiles it as Rust. Fence it and give it a \
+             language (```text for output, ```sh for commands)"
+                .to_string(),
+        ));
+        return problems;
     }
     if block.language().is_empty() {
         problems.push((
@@ -148,14 +157,14 @@ fn block_problems(block: &Block) -> Vec<(usize, String)> {
         .filter(|(_, line)| !line.trim().is_empty())
         .collect();
     let only_includes = code.iter().all(|(n, line)| {
-        let found = markdown::includes(*n, line);
+        let found = markdown::includes(line, *n);
         found.len() == 1 && line.trim().starts_with("{{#") && line.trim().ends_with("}}")
     });
     if !only_includes {
         if !attributes.contains(&ILLUSTRATION) || ignored {
             let first = code
                 .iter()
-                .find(|(n, line)| markdown::includes(*n, line).is_empty());
+                .find(|(n, line)| markdown::includes(line, *n).is_empty());
             let at = first.map_or(block.line, |(n, _)| *n);
             problems.push((at, format!("Rust typed inline. {INLINE_RUST_RULE}")));
         }
@@ -163,7 +172,7 @@ fn block_problems(block: &Block) -> Vec<(usize, String)> {
     }
     if !ignored {
         for (n, line) in &code {
-            for include in markdown::includes(*n, line) {
+            for include in markdown::includes(line, *n) {
                 if include.path.ends_with(".rs") {
                     problems.push((
                         *n,
@@ -217,85 +226,30 @@ fn include_problems(dir: &Path, include: &Include, files: &mut IncludedFiles) ->
     problems
 }
 
-/// `--` in a prose line, outside inline code, links and directives.
-fn dash_problem(line: &str) -> Option<String> {
-    let trimmed = line.trim();
-    // Table delimiter rows, rules and setext underlines are made of dashes on purpose.
-    if trimmed.contains('-') && trimmed.chars().all(|c| "-|: ".contains(c)) {
-        return None;
-    }
-    let text = strip_code_spans(line);
-    let text = strip_between(&text, "{{#", "}}");
-    let text = strip_between(&text, "](", ")");
-    if text.contains("--") {
-        Some(
-            "`--` in prose: smart punctuation turns it into an en dash. Put commands and \
-             flags in inline code (`--time-limit`) or a code block; type a dash as — or –"
-                .to_string(),
-        )
-    } else {
-        None
-    }
-}
-
-/// The line with inline code spans (`` `…` ``, ``` `` … `` ```) removed.
-fn strip_code_spans(line: &str) -> String {
-    let mut out = String::new();
-    let mut rest = line;
-    while let Some(start) = rest.find('`') {
-        out.push_str(&rest[..start]);
-        let ticks = rest[start..].len() - rest[start..].trim_start_matches('`').len();
-        let after = &rest[start + ticks..];
-        let closing = "`".repeat(ticks);
-        // The span closes at a run of exactly as many backticks.
-        let mut search = 0;
-        let close = loop {
-            match after[search..].find(&closing) {
-                None => break None,
-                Some(at) => {
-                    let at = search + at;
-                    let run = after[at..].len() - after[at..].trim_start_matches('`').len();
-                    if run == ticks {
-                        break Some(at);
-                    }
-                    search = at + run;
-                }
-            }
+/// `--` in a run of prose (code spans, link targets and HTML are not prose), outside the
+/// directives mdBook replaces before it typesets anything.
+fn dash_problem(text: &str) -> Option<String> {
+    let mut rest = text;
+    let mut typeset = String::new();
+    while let Some(start) = rest.find("{{#") {
+        typeset.push_str(&rest[..start]);
+        rest = match rest[start..].find("}}") {
+            Some(end) => &rest[start + end + 2..],
+            None => "",
         };
-        match close {
-            Some(at) => rest = &after[at + ticks..],
-            None => {
-                // No closing run: the backticks are literal text.
-                out.push_str(&rest[start..start + ticks]);
-                rest = after;
-            }
-        }
     }
-    out.push_str(rest);
-    out
-}
-
-fn strip_between(line: &str, open: &str, close: &str) -> String {
-    let mut out = String::new();
-    let mut rest = line;
-    while let Some(start) = rest.find(open) {
-        out.push_str(&rest[..start + open.len()]);
-        match rest[start + open.len()..].find(close) {
-            Some(end) => rest = &rest[start + open.len() + end..],
-            None => {
-                rest = &rest[start + open.len()..];
-                break;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    typeset.push_str(rest);
+    typeset.contains("--").then(|| {
+        "`--` in prose: smart punctuation turns it into an en dash. Put commands and flags in \
+         inline code (`--time-limit`) or a code block; type a dash as — or –"
+            .to_string()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xtask::project::tests::Scratch;
+    use crate::project::tests::Scratch;
 
     const MAIN_RS: &str = "// ANCHOR: main\nfn main() {}\n// ANCHOR_END: main\n";
 
@@ -304,7 +258,7 @@ mod tests {
         let s = Scratch::new("snippets");
         s.write("solutions/echo/src/main.rs", main_rs);
         s.write("src/ch.md", chapter);
-        check_book(&s.0.join("src"))
+        check_book(&s.root().join("src"))
             .unwrap()
             .iter()
             .map(|p| {
@@ -418,12 +372,19 @@ mod tests {
 
         let problems = check("```text\nunclosed\n", MAIN_RS);
         assert!(problems[0].contains("never closed"));
-    }
 
-    #[test]
-    fn strips_code_spans() {
-        assert_eq!(strip_code_spans("a `--x` b"), "a  b");
-        assert_eq!(strip_code_spans("a `` `--` `` b"), "a  b");
-        assert_eq!(strip_code_spans("a ` b --"), "a ` b --");
+        // Wherever mdBook typesets text: headings, table cells, link text.
+        let problems = check(
+            "## Why --rate matters\n\n| flag |\n|---|\n| a --b |\n\n[see --x](a.md)\n",
+            MAIN_RS,
+        );
+        let lines: Vec<&str> = problems.iter().map(|p| &p[..2]).collect();
+        assert_eq!(lines, ["1:", "5:", "7:"], "{problems:?}");
+        // Raw HTML is not typeset.
+        assert!(check("<div>\na -- b\n</div>\n", MAIN_RS).is_empty());
+
+        let problems = check("Some text.\n\n    cargo build\n", MAIN_RS);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("3: an indented code block"));
     }
 }

@@ -7,9 +7,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use super::manifest::{MANIFEST, Manifest, sources_digest};
 use super::markdown;
 use super::project;
-use super::regen::{self, MANIFEST, Manifest, RUNS_DIR};
+use super::regen::{self, RUNS_DIR};
 use super::steps::{self, Step};
 
 /// Every staleness problem, each saying how to fix it.
@@ -59,7 +60,7 @@ fn runs(root: &Path, steps: &[Step], included: &RunIncludes) -> Result<Vec<Strin
             ));
             continue;
         };
-        let digest = regen::sources_digest(root, step)?;
+        let digest = sources_digest(root, step)?;
         if entry.command != step.learner_command() {
             problems.push(format!(
                 "{shown} shows `{}` but the row now runs `{}`: {}",
@@ -109,7 +110,7 @@ fn includes_of(root: &Path, dir: &str, ext: &str) -> Result<RunIncludes> {
         let chapter = src.join(&file);
         let text = std::fs::read_to_string(&chapter)
             .with_context(|| format!("reading {}", chapter.display()))?;
-        for include in markdown::all_includes(&markdown::parse(&text)) {
+        for include in markdown::includes(&text, 1) {
             let target = chapter.parent().unwrap_or(&src).join(&include.path);
             if let Some(name) = name_in(&dir, &target, ext) {
                 let place = format!("src/{file}:{}", include.line);
@@ -184,8 +185,9 @@ fn name_in(dir: &Path, path: &Path, ext: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xtask::project::tests::Scratch;
-    use crate::xtask::regen::{Entry, render, sources_digest};
+    use crate::manifest::Entry;
+    use crate::project::tests::Scratch;
+    use crate::regen::render;
 
     const ROW: &str = "[[step]]\nname = \"echo\"\ncrate = \"echo\"\n\
                        args = [\"-w\", \"echo\", \"--time-limit\", \"10\"]\nseed = 1\n\
@@ -202,7 +204,7 @@ mod tests {
             "src/echo.md",
             "# Echo\n\n```text\n{{#include generated/runs/echo.txt}}\n```\n",
         );
-        let step = steps::load(&s.0).unwrap().remove(0);
+        let step = steps::load(s.root()).unwrap().remove(0);
         let text = render(&step, "Everything looks good!\n");
         s.write("src/generated/runs/echo.txt", &text);
         let mut manifest = Manifest::default();
@@ -211,39 +213,39 @@ mod tests {
             Entry {
                 krate: "echo".into(),
                 command: step.learner_command(),
-                sources: sources_digest(&s.0, &step).unwrap(),
+                sources: sources_digest(s.root(), &step).unwrap(),
                 output: project::digest_bytes(text.as_bytes()),
             },
         );
-        manifest.save(&s.0).unwrap();
+        manifest.save(s.root()).unwrap();
         s
     }
 
     #[test]
     fn a_fresh_recording_is_current() {
         let s = project();
-        assert_eq!(check(&s.0).unwrap(), Vec::<String>::new());
+        assert_eq!(check(s.root()).unwrap(), Vec::<String>::new());
     }
 
     #[test]
     fn a_source_change_makes_the_run_stale() {
         let s = project();
         s.write("solutions/echo/src/main.rs", "fn main() { }\n");
-        let problems = check(&s.0).unwrap();
+        let problems = check(s.root()).unwrap();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("src/generated/runs/echo.txt is stale"));
         assert!(problems[0].contains("cargo xtask regen --step echo"));
 
         let s = project();
         s.write("solutions/maelstrom/src/node.rs", "// new\n");
-        assert!(check(&s.0).unwrap()[0].contains("is stale"));
+        assert!(check(s.root()).unwrap()[0].contains("is stale"));
     }
 
     #[test]
     fn changed_args_or_a_hand_edit_make_the_run_stale() {
         let s = project();
         s.write("ci/steps.toml", &ROW.replace("seed = 1", "seed = 2"));
-        let problems = check(&s.0).unwrap();
+        let problems = check(s.root()).unwrap();
         assert!(problems[0].contains("but the row now runs"), "{problems:?}");
         assert!(problems[0].contains("--seed 2"));
 
@@ -252,20 +254,20 @@ mod tests {
             "src/generated/runs/echo.txt",
             "$ cargo maelstrom test\nmade up\n",
         );
-        assert!(check(&s.0).unwrap()[0].contains("edited by hand"));
+        assert!(check(s.root()).unwrap()[0].contains("edited by hand"));
     }
 
     #[test]
     fn a_missing_or_unrecorded_run_fails() {
         let s = project();
-        std::fs::remove_file(s.0.join("src/generated/runs/echo.txt")).unwrap();
-        let problems = check(&s.0).unwrap();
+        std::fs::remove_file(s.root().join("src/generated/runs/echo.txt")).unwrap();
+        let problems = check(s.root()).unwrap();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("echo.txt (included by src/echo.md:4) is missing"));
 
         let s = project();
-        std::fs::remove_file(s.0.join(MANIFEST)).unwrap();
-        let problems = check(&s.0).unwrap();
+        std::fs::remove_file(s.root().join(MANIFEST)).unwrap();
+        let problems = check(s.root()).unwrap();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("has no entry in"));
         assert!(problems[0].contains("cargo xtask regen --step echo"));
@@ -278,7 +280,7 @@ mod tests {
             "src/more/g.md",
             "```text\n{{#include ../generated/runs/g_counter.txt}}\n```\n",
         );
-        let problems = check(&s.0).unwrap();
+        let problems = check(s.root()).unwrap();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("src/more/g.md:2 includes the run `g_counter`"));
     }
@@ -291,12 +293,12 @@ mod tests {
             "[package]\nname = \"unique_ids\"\n",
         );
         s.write("solutions/unique_ids/src/main.rs", "fn main() { ids(); }\n");
-        let (file, text) = super::super::diffs::expected(&s.0)
+        let (file, text) = super::super::diffs::expected(s.root())
             .unwrap()
             .pop_first()
             .unwrap();
         s.write(file.to_str().unwrap(), &text);
-        let problems = check(&s.0).unwrap();
+        let problems = check(s.root()).unwrap();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("unique_ids.diff is included by no chapter"));
 
@@ -304,7 +306,7 @@ mod tests {
             "src/unique-ids.md",
             "```diff\n{{#include generated/diffs/unique_ids.diff}}\n```\n",
         );
-        assert_eq!(check(&s.0).unwrap(), Vec::<String>::new());
+        assert_eq!(check(s.root()).unwrap(), Vec::<String>::new());
     }
 
     #[test]
@@ -312,7 +314,7 @@ mod tests {
         let s = project();
         s.write("ci/steps.toml", &ROW.replace("show = true\n", ""));
         s.write("src/echo.md", "# Echo\n");
-        let problems = check(&s.0).unwrap();
+        let problems = check(s.root()).unwrap();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].contains("records `echo`, which no row shows"));
         assert!(problems[1].contains("echo.txt belongs to no row"));

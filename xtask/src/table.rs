@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use wait_timeout::ChildExt;
 
 use super::RunnerOpts;
 use super::process::{self, cargo};
@@ -112,50 +113,58 @@ impl RowResult {
     }
 }
 
-/// Wall time of the rows if run as [`run_rows`] does, from each row's estimate.
+/// Wall time of the rows if the light ones run `jobs` at a time and the timing-sensitive
+/// ones one by one, from each row's estimate.
 pub fn estimate_seconds(steps: &[Step], jobs: usize) -> f64 {
-    let serial: f64 = steps
-        .iter()
-        .filter(|s| s.serial)
-        .map(Step::estimated_seconds)
-        .sum();
+    let (alone, light): (Vec<&Step>, Vec<&Step>) = steps.iter().partition(|s| s.timing_sensitive());
+    let alone: f64 = alone.iter().map(|s| s.estimated_seconds()).sum();
+    alone + side_by_side_seconds(&light, jobs)
+}
+
+/// Wall time of rows run `jobs` at a time as [`run_rows`] runs them: longest first, each
+/// taking the next free lane.
+pub fn side_by_side_seconds(steps: &[&Step], jobs: usize) -> f64 {
+    let mut seconds: Vec<f64> = steps.iter().map(|s| s.estimated_seconds()).collect();
+    seconds.sort_by(|a, b| b.total_cmp(a));
     let mut lanes = vec![0.0_f64; jobs.max(1)];
-    for step in steps.iter().filter(|s| !s.serial) {
+    for row in seconds {
         let lane = lanes
             .iter_mut()
             .min_by(|a, b| a.total_cmp(b))
             .expect("at least one lane");
-        *lane += step.estimated_seconds();
+        *lane += row;
     }
-    serial + lanes.into_iter().fold(0.0, f64::max)
+    lanes.into_iter().fold(0.0, f64::max)
 }
 
-/// Runs rows marked `serial` one at a time, then the others `jobs` at a time. Results come
-/// back in table order.
-pub fn run_rows(steps: &[Step], runner: &Runner, jobs: usize) -> Vec<RowResult> {
-    let mut results: Vec<Option<RowResult>> = vec![None; steps.len()];
-    for (i, step) in steps.iter().enumerate().filter(|(_, s)| s.serial) {
-        results[i] = Some(run_row(step, runner));
+/// Runs the rows `jobs` at a time (one by one when `jobs` is 1), longest first so the
+/// last lane does not start a long row when the others are done. Results come back in
+/// the order of `steps`.
+pub fn run_rows(steps: &[&Step], runner: &Runner, jobs: usize) -> Vec<RowResult> {
+    let mut order: Vec<usize> = (0..steps.len()).collect();
+    if jobs > 1 {
+        order.sort_by(|&a, &b| {
+            let seconds = |i: usize| steps[i].estimated_seconds();
+            seconds(b).total_cmp(&seconds(a))
+        });
     }
-    let queue: Mutex<VecDeque<usize>> =
-        Mutex::new((0..steps.len()).filter(|&i| !steps[i].serial).collect());
+    let queue = Mutex::new(VecDeque::from(order));
     let done = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
+        for _ in 0..jobs.clamp(1, steps.len().max(1)) {
             scope.spawn(|| {
                 loop {
                     let next = queue.lock().expect("queue lock").pop_front();
                     let Some(i) = next else { break };
-                    let result = run_row(&steps[i], runner);
+                    let result = run_row(steps[i], runner);
                     done.lock().expect("results lock").push((i, result));
                 }
             });
         }
     });
-    for (i, result) in done.into_inner().expect("results lock") {
-        results[i] = Some(result);
-    }
-    results.into_iter().flatten().collect()
+    let mut done = done.into_inner().expect("results lock");
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// The runner command for a row, run from the repository root (ours) or from the row's
@@ -242,21 +251,14 @@ fn execute(step: &Step, runner: &Runner, row_dir: &Path, console: &Path) -> Resu
         .spawn()
         .with_context(|| format!("could not start `{}`", process::display(&cmd)))?;
     let limit = deadline(step);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!(
-                "the runner was still running after {} s and was stopped; see {}",
-                limit.as_secs(),
-                console.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    let Some(status) = child.wait_timeout(limit)? else {
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!(
+            "the runner was still running after {} s and was stopped; see {}",
+            limit.as_secs(),
+            console.display()
+        );
     };
     let console_text = std::fs::read_to_string(console).unwrap_or_default();
     let run_dir = results::run_dir(&row_dir.join("store"));
@@ -302,27 +304,38 @@ fn print_row(row: &RowResult) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xtask::steps;
+    use crate::steps;
 
     fn rows(text: &str) -> Vec<Step> {
         steps::parse(text).unwrap()
     }
 
-    fn row(name: &str, time_limit: u32, serial: bool) -> String {
+    fn row(name: &str, time_limit: u32, timed: bool) -> String {
+        let targets = if timed {
+            "targets = { \"workload.stable-latencies.1\" = \"< 600\" }\n"
+        } else {
+            ""
+        };
         format!(
             "[[step]]\nname = \"{name}\"\ncrate = \"echo\"\nargs = [\"-w\", \"echo\", \
-             \"--time-limit\", \"{time_limit}\"]\nseed = 7\nexpect = \"valid\"\n\
-             serial = {serial}\n"
+             \"--time-limit\", \"{time_limit}\"]\nseed = 7\nexpect = \"valid\"\n{targets}"
         )
     }
 
     #[test]
-    fn estimates_two_lanes_plus_serial_rows() {
-        let text = [row("a", 10, false), row("b", 10, false), row("c", 20, true)].concat();
+    fn estimates_lanes_plus_rows_alone() {
+        let text = [
+            row("a", 10, false),
+            row("b", 10, false),
+            row("c", 20, true),
+            row("d", 40, false),
+        ]
+        .concat();
         let steps = rows(&text);
-        // a and b share the two lanes (15 s each, side by side); c runs alone (25 s).
-        assert_eq!(estimate_seconds(&steps, 2), 40.0);
-        assert_eq!(estimate_seconds(&steps, 1), 55.0);
+        // c runs alone (25 s); a, b and d (15, 15, 45 s) share the lanes.
+        assert_eq!(estimate_seconds(&steps, 1), 100.0);
+        assert_eq!(estimate_seconds(&steps, 2), 25.0 + 45.0);
+        assert_eq!(estimate_seconds(&steps, 8), 25.0 + 45.0);
     }
 
     #[test]
@@ -338,11 +351,16 @@ mod tests {
 
     #[test]
     fn a_runner_that_exits_0_without_results_does_not_pass() {
-        let s = crate::xtask::project::tests::Scratch::new("table");
+        let s = crate::project::tests::Scratch::new("table");
         let step = rows(&row("a", 10, false)).remove(0);
         // `true` exits 0 like a valid run but writes no results: that is no pass.
         let fake = Runner::Real(PathBuf::from("true"));
-        let outcome = execute(&step, &fake, &s.0.join("row"), &s.0.join("console.txt"));
+        let outcome = execute(
+            &step,
+            &fake,
+            &s.root().join("row"),
+            &s.root().join("console.txt"),
+        );
         let outcome = outcome.unwrap();
         assert_eq!(outcome.exit_code, Some(0));
         let problems = results::judge(&step, &outcome);

@@ -1,74 +1,21 @@
 //! `cargo xtask regen`: runs the rows the book shows and writes
 //! `src/generated/runs/<name>.txt` (the command a learner types, then the runner's
-//! summary), recording in `manifest.toml` what produced each file.
+//! summary), recording in the manifest (see [`super::manifest`]) what produced each file.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use serde::{Deserialize, Serialize};
 
 use super::comparisons;
+use super::manifest::{Entry, Manifest, sources_digest};
 use super::project;
 use super::steps::{self, Step};
 use super::table;
 
 pub const RUNS_DIR: &str = "src/generated/runs";
-pub const MANIFEST: &str = "src/generated/runs/manifest.toml";
-
-const MANIFEST_HEADER: &str = "# Written by `cargo xtask regen`; `cargo xtask check` fails when a \
-shown run no longer\n# matches the sources and arguments that produced it. Do not edit.\n\n";
-
-/// What produced each shown run.
-#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Manifest {
-    #[serde(default)]
-    pub run: BTreeMap<String, Entry>,
-    /// What each row of a comparison table measured (see [`super::comparisons`]).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub measured: BTreeMap<String, comparisons::Measured>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Entry {
-    #[serde(rename = "crate")]
-    pub krate: String,
-    /// The command the file shows.
-    pub command: String,
-    /// SHA-256 over the crate's sources, the helper crate's sources and the command.
-    pub sources: String,
-    /// SHA-256 of the file as written, so a hand edit shows too.
-    pub output: String,
-}
-
-impl Manifest {
-    pub fn load(root: &Path) -> Result<Manifest> {
-        // The file merges as a union (.gitattributes), so two branches that regenerated the
-        // same run leave two entries for it.
-        project::load_manifest(&root.join(MANIFEST)).context(
-            "after a merge, keep one entry per run and run `cargo xtask regen --step <name>` \
-             for the runs both sides changed",
-        )
-    }
-
-    pub fn save(&self, root: &Path) -> Result<()> {
-        project::save_manifest(&root.join(MANIFEST), MANIFEST_HEADER, self)
-    }
-}
-
 /// The file a shown row writes, relative to the root.
 pub fn run_file(name: &str) -> PathBuf {
     Path::new(RUNS_DIR).join(format!("{name}.txt"))
-}
-
-/// The digest a row's shown output must have been made from, as things stand now.
-pub fn sources_digest(root: &Path, step: &Step) -> Result<String> {
-    let dir = project::solution_crate(root, &step.krate)
-        .with_context(|| format!("step `{}`", step.name))?;
-    let helper = Path::new(project::HELPER_CRATE);
-    project::digest(root, &[&dir, helper], &step.learner_command())
 }
 
 /// The text of a shown run: the command, then what the runner printed. The table gives
