@@ -12,10 +12,10 @@ use serde_json::{Map, Value, json};
 
 use crate::checker::protocol::Observed;
 use crate::checker::{Analysis, Validity, latencies};
-use crate::cli::{Availability, TestOpts};
 use crate::history::{Op, Recorder};
 use crate::net::journal::NetStats;
-use crate::run::{Failure, Outcome};
+use crate::options::RunOptions;
+use crate::outcome::{Failure, Outcome};
 
 /// Jepsen's final lines (`jepsen/src/jepsen/cli.clj`), printed verbatim.
 pub const VALID_LINE: &str = "Everything looks good! ヽ(‘ー`)ノ";
@@ -101,13 +101,14 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn start(opts: &TestOpts, history: Arc<Recorder>) -> Option<Progress> {
-        if opts.no_progress || !io::stderr().is_terminal() {
+    /// Starts the line for a run of `limit` seconds, unless it is `wanted` not or stderr
+    /// is no terminal.
+    pub fn start(wanted: bool, limit: f64, history: Arc<Recorder>) -> Option<Progress> {
+        if !wanted || !io::stderr().is_terminal() {
             return None;
         }
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         bar.set_style(ProgressStyle::with_template("{spinner} {msg}").ok()?);
-        let limit = opts.time_limit;
         let (stop, stopped) = crossbeam_channel::bounded::<()>(0);
         let ticking = bar.clone();
         let ticker = std::thread::spawn(move || {
@@ -154,9 +155,8 @@ impl Progress {
 /// Everything the report is made from.
 #[derive(Debug)]
 pub struct RunFacts<'a> {
-    pub opts: &'a TestOpts,
+    pub options: &'a RunOptions,
     pub seed: u64,
-    pub nodes: &'a [String],
     pub history: &'a [Op],
     pub stats: &'a NetStats,
     pub failure: Option<&'a Failure>,
@@ -211,9 +211,12 @@ fn results(run: &RunFacts<'_>, valid: Validity) -> Map<String, Value> {
         "valid?".into(),
         serde_json::to_value(valid).unwrap_or_default(),
     );
-    results.insert("workload-name".into(), json!(run.opts.workload.as_str()));
+    results.insert("workload-name".into(), json!(run.options.workload.name()));
     results.insert("seed".into(), json!(run.seed));
-    results.insert("opts".into(), opts_json(run.opts, run.nodes));
+    results.insert(
+        "opts".into(),
+        serde_json::to_value(run.options).unwrap_or_default(),
+    );
     if let Some(q) = latencies::op_latencies(run.history) {
         results.insert("op-latencies".into(), Value::Object(q));
     }
@@ -225,33 +228,6 @@ fn results(run: &RunFacts<'_>, valid: Validity) -> Map<String, Value> {
         );
     }
     results
-}
-
-/// The options the run used, for replaying it.
-fn opts_json(opts: &TestOpts, nodes: &[String]) -> Value {
-    json!({
-        "workload": opts.workload.as_str(),
-        "bin": opts.bin,
-        "args": opts.bin_args,
-        "nodes": nodes,
-        "time-limit": opts.time_limit,
-        "rate": opts.rate,
-        "concurrency": opts.client_threads(),
-        "latency": opts.latency,
-        "latency-dist": format!("{:?}", opts.latency_dist).to_lowercase(),
-        "nemesis": opts.nemesis,
-        "nemesis-interval": opts.nemesis_interval,
-        "availability": match opts.availability {
-            None => Value::Null,
-            Some(Availability::Total) => json!("total"),
-            Some(Availability::AtLeast(a)) => json!(a),
-        },
-        "topology": format!("{:?}", opts.topology).to_lowercase(),
-        "consistency-models": opts.consistency_models,
-        "max-txn-length": opts.max_txn_length,
-        "max-writes-per-key": opts.max_writes_per_key,
-        "key-count": opts.key_count,
-    })
 }
 
 /// The summary: what ran, how operations went, each checker's verdict and why, where
@@ -302,16 +278,16 @@ fn summary(
 
 /// `echo: 1 node, 1 client thread, 10 s at 5 ops/s, seed 42`.
 fn setup_line(run: &RunFacts<'_>) -> String {
-    let opts = run.opts;
+    let opts = run.options;
     let count = |n: usize, one: &str| match n {
         1 => format!("1 {one}"),
         n => format!("{n} {one}s"),
     };
     let mut setup = format!(
         "{}: {}, {}, {} s at {} ops/s",
-        opts.workload.as_str(),
-        count(run.nodes.len(), "node"),
-        count(opts.client_threads(), "client thread"),
+        opts.workload,
+        count(opts.nodes.len(), "node"),
+        count(opts.concurrency, "client thread"),
         opts.time_limit,
         opts.rate
     );

@@ -9,7 +9,6 @@
 //! 5. for workloads that have one, the final phase: heal, wait 10 s, final operations;
 //! 6. tear everything down, check the history, write the report.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -21,65 +20,36 @@ use rand::{Rng, RngCore, SeedableRng};
 use serde_json::{Map, Value, json};
 
 use crate::checker::protocol::{StdinBlocked, Unterminated};
-use crate::checker::{self, Validity};
+use crate::checker::{self, RunInfo, Validity};
 use crate::cli::TestOpts;
 use crate::client::{NetClient, RPC_TIMEOUT};
 use crate::clock::Clock;
-use crate::history::{Op, OpType, Process, Recorder};
+use crate::history::{Completion, Invocation, Op, OpType, Process, Recorder};
 use crate::nemesis;
 use crate::net::journal::{Journal, NetStats};
 use crate::net::{Latency, Network};
+use crate::options::{self, RunOptions};
 use crate::process::{Cluster, Launch, NodeProcess, StdoutClosed, Violations};
 use crate::report::{self, Progress, Store};
+use crate::rpc::{ErrorCode, RpcFailure};
 use crate::sync::lock;
 use crate::workload::schema::expect_reply;
-use crate::workload::{self, Client, Completion, FinalContext, Invocation, RpcFailure, Workload};
+use crate::workload::{self, Client, FinalContext, Workload};
 
 /// How long a node has to answer `init`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The pause between healing and the final operations.
 pub const RECOVERY_WAIT: Duration = Duration::from_secs(10);
 
-/// Why a run ended without an analysis.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FailureKind {
-    /// The run could not start: a missing binary, an unwritable store.
-    Startup,
-    /// A node did not answer `init` (or the setup request) properly.
-    Init,
-    /// A node exited during the run.
-    Crash,
-    /// The person running it pressed Ctrl-C.
-    Interrupted,
-}
-
-#[derive(Debug, Clone)]
-pub struct Failure {
-    pub kind: FailureKind,
-    pub message: String,
-}
-
-/// What a run produced.
-#[derive(Debug)]
-pub struct Outcome {
-    pub valid: Validity,
-    /// 0 valid, 1 invalid, 2 unknown, 255 a failed run.
-    pub exit_code: i32,
-    /// Maelstrom's results map plus our extensions; what `results.json` holds.
-    pub results: Map<String, Value>,
-    /// The report printed at the end (also `summary.txt`).
-    pub summary: String,
-    /// The run's store directory, once created.
-    pub store: Option<PathBuf>,
-    pub failure: Option<Failure>,
-    pub seed: u64,
-}
+/// What [`test`] returns.
+pub use crate::outcome::{Failure, FailureKind, Outcome};
 
 /// Runs a test as `maelstrom test` would. Never panics on bad nodes and never hangs:
 /// every path reaps the processes and, once the store exists, writes what it has.
 pub fn test(opts: &TestOpts) -> Outcome {
     let seed = opts.seed.unwrap_or_else(rand::random);
-    let workload = workload::for_name(opts.workload);
+    let options = opts.run_options();
+    let workload = workload::for_name(options.workload);
     let failed = |message: String| Outcome {
         valid: Validity::Invalid,
         exit_code: 255,
@@ -92,20 +62,19 @@ pub fn test(opts: &TestOpts) -> Outcome {
         }),
         seed,
     };
-    let nodes = opts.node_ids();
-    if nodes.is_empty() {
+    if options.nodes.is_empty() {
         return failed("a test needs at least one node".into());
     }
     let mut launch = match Launch::new(&opts.bin, opts.bin_args.clone(), opts.log_stderr) {
         Ok(launch) => launch,
         Err(message) => return failed(message),
     };
-    let store = match Store::create(&opts.store, workload.name()) {
+    let store = match Store::create(&opts.store, &options.workload.name()) {
         Ok(store) => store,
         Err(e) => return failed(format!("cannot create the store directory: {e}")),
     };
     launch.log_dir = Some(store.node_logs());
-    let mut run = Run::start(opts, seed, workload.as_ref(), &store, &nodes);
+    let mut run = Run::start(opts, &options, seed, &workload, &store);
     let ended = run.run(&launch);
     run.finish(ended, &store)
 }
@@ -204,10 +173,11 @@ impl Abort {
 /// Everything one run shares between its threads.
 struct Run<'a> {
     opts: &'a TestOpts,
+    options: &'a RunOptions,
     seed: u64,
     seeds: Seeds,
-    workload: &'a dyn Workload,
-    nodes: Vec<String>,
+    workload: &'a Workload,
+    nodes: &'a [String],
     clock: Arc<Clock>,
     net: Network,
     net_threads: Option<crate::net::NetworkThreads>,
@@ -221,10 +191,10 @@ struct Run<'a> {
 impl<'a> Run<'a> {
     fn start(
         opts: &'a TestOpts,
+        options: &'a RunOptions,
         seed: u64,
-        workload: &'a dyn Workload,
+        workload: &'a Workload,
         store: &Store,
-        nodes: &[String],
     ) -> Run<'a> {
         let seeds = Seeds::new(seed);
         let clock = Arc::new(Clock::new());
@@ -244,10 +214,11 @@ impl<'a> Run<'a> {
         *lock(&CURRENT) = Some(Arc::downgrade(&abort));
         Run {
             opts,
+            options,
             seed,
             seeds,
             workload,
-            nodes: nodes.to_vec(),
+            nodes: &options.nodes,
             history: Arc::new(Recorder::new(Arc::clone(&clock))),
             clock,
             net,
@@ -286,13 +257,17 @@ impl<'a> Run<'a> {
         let Some(_setup_clients) = self.setup_all() else {
             return Phase::Init;
         };
-        self.progress = Progress::start(self.opts, Arc::clone(&self.history));
+        self.progress = Progress::start(
+            !self.opts.no_progress,
+            self.options.time_limit,
+            Arc::clone(&self.history),
+        );
         let workers = self.main_phase();
         if self.abort.is_aborted() {
             return Phase::Main;
         }
-        if self.workload.has_final_phase() {
-            self.final_phase(workers);
+        if let Some(final_ops) = self.workload.final_phase {
+            self.final_phase(workers, final_ops);
         }
         Phase::Done
     }
@@ -385,7 +360,7 @@ impl<'a> Run<'a> {
             Err(RpcFailure::Error { code, text }) => Some(format!(
                 "{node} answered init with error {code} ({}) {text:?} \
                  (see the book: Troubleshooting › Not answering init)",
-                workload::error_name(code)
+                ErrorCode::name_of(code)
             )),
             Err(RpcFailure::Malformed(why)) => Some(format!("{node}: {why}")),
             Err(RpcFailure::Timeout) => Some(self.init_timeout(node, client.id())),
@@ -437,10 +412,11 @@ impl<'a> Run<'a> {
     /// until teardown as Jepsen's do. `None` if one failed.
     fn setup_all(&self) -> Option<Vec<NetClient>> {
         let mut clients = Vec::new();
-        for node in &self.nodes {
-            let Some(body) = self.workload.setup_request(node, self.opts) else {
-                continue;
-            };
+        let Some(setup_request) = self.workload.setup_request else {
+            return Some(clients);
+        };
+        for node in self.nodes {
+            let body = setup_request(node, self.options);
             let mut client = NetClient::open(&self.net, node, &self.abort.receiver);
             let kind = body
                 .get("type")
@@ -467,14 +443,14 @@ impl<'a> Run<'a> {
 
     /// The main phase; returns the client threads' state for the final phase.
     fn main_phase(&self) -> Vec<Worker> {
-        let threads = self.opts.client_threads().max(1);
+        let threads = self.options.concurrency.max(1);
         let zero = Instant::now();
-        let end = zero + Duration::from_secs_f64(self.opts.time_limit.max(0.0));
+        let end = zero + Duration::from_secs_f64(self.options.time_limit.max(0.0));
         let (work_tx, work_rx) = crossbeam_channel::bounded::<Invocation>(0);
         let (done_tx, done_rx) = crossbeam_channel::unbounded();
         thread::scope(|s| {
             let nemesis = self
-                .opts
+                .options
                 .partitions()
                 .then(|| s.spawn(|| self.nemesis(end)));
             let workers: Vec<_> = (0..threads)
@@ -512,18 +488,18 @@ impl<'a> Run<'a> {
         work: Sender<Invocation>,
         done: Receiver<(Invocation, Completion)>,
     ) {
-        let mut generator = self.workload.generator(self.opts);
+        let mut generator = (self.workload.generator)(self.options);
         let mut rng = StdRng::seed_from_u64(self.seeds.generator);
         let observe = |generator: &mut Box<dyn workload::Generator>| {
             for (op, completion) in done.try_iter() {
                 generator.observe(&op, &completion);
             }
         };
-        if self.opts.rate <= 0.0 {
+        if self.options.rate <= 0.0 {
             self.abort.sleep_until(end);
             return;
         }
-        let max_gap = 2.0 / self.opts.rate;
+        let max_gap = 2.0 / self.options.rate;
         let mut next = Instant::now();
         loop {
             next += Duration::from_secs_f64(rng.random_range(0.0..max_gap));
@@ -559,7 +535,7 @@ impl<'a> Run<'a> {
     /// stop (spec §3.6). Returns whether a partition is still in force.
     fn nemesis(&self, end: Instant) -> bool {
         let mut rng = StdRng::seed_from_u64(self.seeds.nemesis);
-        let interval = self.opts.nemesis_interval;
+        let interval = self.options.nemesis_interval;
         let mut at = Instant::now();
         let mut partitioned = false;
         while at < end && self.abort.sleep_until(at) {
@@ -567,7 +543,7 @@ impl<'a> Run<'a> {
                 self.heal();
             } else {
                 let shape = nemesis::Shape::random(&mut rng);
-                let grudge = nemesis::grudge(shape, &self.nodes, &mut rng);
+                let grudge = nemesis::grudge(shape, self.nodes, &mut rng);
                 let record = |value| {
                     let process = Process::Nemesis;
                     self.history.record(
@@ -601,8 +577,8 @@ impl<'a> Run<'a> {
     }
 
     /// Heal, wait for recovery, then each client thread's final operations.
-    fn final_phase(&self, workers: Vec<Worker>) {
-        if self.opts.partitions() {
+    fn final_phase(&self, workers: Vec<Worker>, final_ops: fn(&mut dyn FinalContext)) {
+        if self.options.partitions() {
             self.heal();
         }
         if let Some(progress) = &self.progress {
@@ -622,7 +598,7 @@ impl<'a> Run<'a> {
                         worker,
                         started,
                     };
-                    self.workload.final_phase(&mut ctx);
+                    final_ops(&mut ctx);
                 });
             }
         });
@@ -655,12 +631,15 @@ impl<'a> Run<'a> {
             stdin_blocked,
             unmatched: self.net.unmatched(),
         };
-        let analysis = (phase != Phase::Startup && phase != Phase::Init)
-            .then(|| checker::analyze(self.workload, self.opts, &history, &stats, &observed));
+        let analysis = (phase != Phase::Startup && phase != Phase::Init).then(|| {
+            let info = RunInfo::new(self.options);
+            let verdict = (self.workload.checker)(&history, &info);
+            let exempt = self.workload.stats_exempt;
+            checker::analyze(verdict, exempt, &info, &history, &stats, &observed)
+        });
         let run = report::RunFacts {
-            opts: self.opts,
+            options: self.options,
             seed: self.seed,
-            nodes: &self.nodes,
             history: &history,
             stats: &stats,
             failure: failure.as_ref(),
@@ -771,7 +750,7 @@ impl Worker {
     /// Thread `t` is bound to node `t mod N` for the whole run.
     fn new(run: &Run<'_>, t: usize, threads: usize) -> Worker {
         Worker {
-            node: run.nodes[t % run.nodes.len()].clone(),
+            node: options::node_of_thread(run.nodes, t).to_string(),
             process: t as u64,
             stride: threads as u64,
             client: None,
@@ -782,7 +761,7 @@ impl Worker {
     fn perform(&mut self, run: &Run<'_>, op: &Invocation, is_final: bool) -> Completion {
         let (client, rpc) = self.client.get_or_insert_with(|| {
             let rpc = NetClient::open(&run.net, &self.node, &run.abort.receiver);
-            (run.workload.new_client(), rpc)
+            ((run.workload.client)(), rpc)
         });
         let process = Process::Client(self.process);
         let history = &run.history;
@@ -801,7 +780,7 @@ impl Worker {
             // Nobody knows what happened to that operation, so this thread goes on as
             // a new process, and (unless the client is reusable) with a new client.
             self.process += self.stride;
-            if !run.workload.reusable_client() {
+            if !run.workload.reusable_client {
                 self.client = None;
             }
         }

@@ -41,11 +41,6 @@ fn request_type(body: &Value) -> Option<&str> {
     body.get("type").and_then(Value::as_str)
 }
 
-/// An error reply body, as the services send them.
-fn error(code: u64, text: impl Into<String>) -> Value {
-    serde_json::json!({"type": "error", "code": code, "text": text.into()})
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

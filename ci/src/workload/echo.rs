@@ -3,37 +3,19 @@
 
 use rand::Rng;
 use rand::rngs::StdRng;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::schema::{Field, checked_call};
 use super::{Client, Completion, Generator, Invocation, Rpc, Workload};
-use crate::checker::{self, Verdict};
-use crate::cli::TestOpts;
-use crate::history::Op;
+use crate::checker;
 
-#[derive(Debug)]
-pub struct Echo;
-
-impl Workload for Echo {
-    fn name(&self) -> &'static str {
-        "echo"
-    }
-
-    fn reusable_client(&self) -> bool {
-        false
-    }
-
-    fn new_client(&self) -> Box<dyn Client> {
-        Box::new(EchoClient)
-    }
-
-    fn generator(&self, _opts: &TestOpts) -> Box<dyn Generator> {
-        Box::new(Payloads)
-    }
-
-    fn check(&self, history: &[Op], _opts: &TestOpts) -> Verdict {
-        checker::echo::check(history)
-    }
+/// The echo workload.
+pub fn workload() -> Workload {
+    Workload::new(
+        || Box::new(EchoClient),
+        |_| Box::new(Payloads),
+        |history, _| checker::echo::check(history),
+    )
 }
 
 /// `"Please echo <n>"`, n uniform in 0…127, forever.
@@ -56,9 +38,4 @@ impl Client for EchoClient {
         let reply = checked_call(rpc, request, "echo_ok", &[("echo", Field::Any)]);
         Completion::from_result(op, reply, false)
     }
-}
-
-/// The payload an ok completion carries.
-pub fn echoed(completion_value: &Value) -> Option<&Value> {
-    completion_value.get("echo")
 }

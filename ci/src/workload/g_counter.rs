@@ -11,42 +11,19 @@ use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
 use super::schema::{Field, checked_call};
-use super::{Client, Completion, FinalContext, Generator, Invocation, Rpc, RpcFailure, Workload};
-use crate::checker::{Verdict, g_counter};
-use crate::cli::TestOpts;
-use crate::history::{Op, OpType};
+use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload, final_read};
+use crate::checker::g_counter;
+use crate::history::OpType;
 
-/// The grow-only counter workload.
-#[derive(Debug, Default)]
-pub struct GCounter;
-
-impl Workload for GCounter {
-    fn name(&self) -> &'static str {
-        "g-counter"
-    }
-
-    fn reusable_client(&self) -> bool {
-        false
-    }
-
-    fn new_client(&self) -> Box<dyn Client> {
-        Box::new(CounterClient)
-    }
-
-    fn generator(&self, _opts: &TestOpts) -> Box<dyn Generator> {
-        Box::new(CounterGenerator)
-    }
-
-    fn has_final_phase(&self) -> bool {
-        true
-    }
-
-    fn final_phase(&self, ctx: &mut dyn FinalContext) {
-        ctx.perform(Invocation::new("read", Value::Null), true);
-    }
-
-    fn check(&self, history: &[Op], opts: &TestOpts) -> Verdict {
-        g_counter::check(history, opts)
+/// The grow-only counter workload: each thread ends with one final read.
+pub fn workload() -> Workload {
+    Workload {
+        final_phase: Some(final_read),
+        ..Workload::new(
+            || Box::new(CounterClient),
+            |_| Box::new(CounterGenerator),
+            g_counter::check,
+        )
     }
 }
 

@@ -6,33 +6,18 @@ use serde_json::json;
 
 use super::schema::{Field, checked_call};
 use super::{Client, Completion, Generator, Invocation, Rpc, Workload};
-use crate::checker::{self, Verdict};
-use crate::cli::TestOpts;
-use crate::history::Op;
+use crate::checker;
 
-#[derive(Debug)]
-pub struct UniqueIds;
-
-impl Workload for UniqueIds {
-    fn name(&self) -> &'static str {
-        "unique-ids"
-    }
-
-    /// Maelstrom's unique-ids client is reusable: it keeps its `cN` after a timeout.
-    fn reusable_client(&self) -> bool {
-        true
-    }
-
-    fn new_client(&self) -> Box<dyn Client> {
-        Box::new(GenerateClient)
-    }
-
-    fn generator(&self, _opts: &TestOpts) -> Box<dyn Generator> {
-        Box::new(Generates)
-    }
-
-    fn check(&self, history: &[Op], _opts: &TestOpts) -> Verdict {
-        checker::unique_ids::check(history)
+/// The unique-ids workload. Maelstrom's unique-ids client is reusable: it keeps its
+/// `cN` after a timeout.
+pub fn workload() -> Workload {
+    Workload {
+        reusable_client: true,
+        ..Workload::new(
+            || Box::new(GenerateClient),
+            |_| Box::new(Generates),
+            |history, _| checker::unique_ids::check(history),
+        )
     }
 }
 
