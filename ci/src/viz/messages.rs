@@ -181,7 +181,7 @@ impl Role {
         // Maelstrom's rule: a participant whose id starts with `c` is a client.
         if name.starts_with('c') {
             Role::Client
-        } else if matches!(name, "lin-kv" | "seq-kv" | "lww-kv" | "lin-tso") {
+        } else if crate::service::NAMES.contains(&name) {
             Role::Service
         } else {
             Role::Node

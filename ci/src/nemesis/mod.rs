@@ -1,5 +1,5 @@
 //! Network partitions: which shapes `--nemesis partition` cuts the network into, and
-//! when. The engine applies them; this module only decides.
+//! when. [`schedule`] applies them to the network over a run.
 //!
 //! Maelstrom uses Jepsen's partition package (`src/maelstrom/nemesis.clj` →
 //! `jepsen:jepsen/src/jepsen/nemesis/combined.clj`, `partition-package` and `grudge`),
@@ -15,6 +15,10 @@ use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 
 use crate::net::Grudge;
+
+mod schedule;
+
+pub use schedule::Nemesis;
 
 /// Whether `grudge` drops a message from `src` to `dest`.
 pub fn drops(grudge: &Grudge, src: &str, dest: &str) -> bool {
