@@ -18,6 +18,7 @@ pub mod rpc;
 pub mod run;
 pub mod serve;
 pub mod service;
+pub mod store;
 pub mod sync;
 pub mod viz;
 pub mod workload;

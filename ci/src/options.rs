@@ -158,7 +158,7 @@ impl std::str::FromStr for Concurrency {
 }
 
 /// (De)serializes a clap value by its command-line name.
-mod by_name {
+pub(crate) mod by_name {
     use clap::ValueEnum;
     use serde::{Deserialize, Deserializer, Serializer};
 

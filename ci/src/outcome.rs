@@ -3,12 +3,14 @@
 
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::checker::Validity;
 
 /// Why a run ended without an analysis.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FailureKind {
     /// The run could not start: a missing binary, an unwritable store.
     Startup,
@@ -20,7 +22,8 @@ pub enum FailureKind {
     Interrupted,
 }
 
-#[derive(Debug, Clone)]
+/// In `results.json`, its `error`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Failure {
     pub kind: FailureKind,
     pub message: String,

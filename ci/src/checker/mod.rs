@@ -18,7 +18,7 @@ pub mod set_full;
 pub mod stats;
 pub mod unique_ids;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::history::{Op, Process};
@@ -95,6 +95,17 @@ impl Validity {
             Validity::Valid
         } else {
             Validity::Invalid
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Validity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Bool(true) => Ok(Validity::Valid),
+            Value::Bool(false) => Ok(Validity::Invalid),
+            Value::String(s) if s == "unknown" => Ok(Validity::Unknown),
+            other => Err(serde::de::Error::custom(format!("not a validity: {other}"))),
         }
     }
 }
@@ -185,18 +196,12 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// The results map: one key per checker, and `valid?`.
-    pub fn results(&self) -> Map<String, Value> {
-        let mut results: Map<String, Value> = self
-            .parts
+    /// Each checker's results map under its key.
+    pub fn parts_results(&self) -> Map<String, Value> {
+        self.parts
             .iter()
             .map(|(key, v)| (key.to_string(), Value::Object(v.results.clone())))
-            .collect();
-        results.insert(
-            "valid?".into(),
-            serde_json::to_value(self.valid).unwrap_or(Value::Null),
-        );
-        results
+            .collect()
     }
 }
 

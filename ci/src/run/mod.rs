@@ -33,7 +33,8 @@ use crate::net::journal::{Journal, NetStats};
 use crate::net::{Latency, Network, NetworkThreads};
 use crate::options::RunOptions;
 use crate::process::{Cluster, Launch, NodeProcess, StdoutClosed, Violations};
-use crate::report::{self, Progress, Store};
+use crate::report::{self, Progress};
+use crate::store::{self, Store};
 use crate::sync::lock;
 use crate::workload::{self, Workload};
 use stop::Abort;
@@ -149,7 +150,7 @@ impl<'a> Run<'a> {
         let seeds = Seeds::new(seed);
         let clock = Arc::new(Clock::new());
         let journal = Journal {
-            path: Some(store.path("messages.jsonl")),
+            path: Some(store.path(store::JOURNAL)),
             clock: Arc::clone(&clock),
             log_send: opts.log_net_send,
             log_recv: opts.log_net_recv,
