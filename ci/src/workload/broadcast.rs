@@ -12,7 +12,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
-use super::schema::{Field, checked_call};
+use super::schema::{Field, read_field, send_value};
 use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload, final_read};
 use crate::checker::set_full;
 use crate::options::Topology;
@@ -150,17 +150,8 @@ impl Client for BroadcastClient {
         // broadcast that timed out may still have happened.
         let idempotent = op.f == "read";
         let outcome = match op.f.as_str() {
-            "broadcast" => {
-                let request = json!({"type": "broadcast", "message": op.value});
-                checked_call(rpc, request, "broadcast_ok", &[]).map(|_| op.value.clone())
-            }
-            "read" => checked_call(
-                rpc,
-                json!({"type": "read"}),
-                "read_ok",
-                &[("messages", Field::Array)],
-            )
-            .map(|reply| reply["messages"].clone()),
+            "broadcast" => send_value(rpc, "broadcast", "message", &op.value),
+            "read" => read_field(rpc, "messages", Field::Array),
             other => Err(RpcFailure::Malformed(format!("unknown operation {other}"))),
         };
         Completion::from_result(op, outcome, idempotent)

@@ -6,26 +6,21 @@ use rand::rngs::StdRng;
 use serde_json::json;
 
 use super::schema::{Field, checked_call};
-use super::{Client, Completion, Generator, Invocation, Rpc, Workload};
+use super::{Client, Completion, Invocation, Rpc, Workload};
 use crate::checker;
 
-/// The echo workload.
+/// The echo workload: `"Please echo <n>"`, n uniform in 0…127, forever.
 pub fn workload() -> Workload {
     Workload::new(
         || Box::new(EchoClient),
-        |_| Box::new(Payloads),
+        |_| {
+            Box::new(|rng: &mut StdRng| {
+                let n: u32 = rng.random_range(0..128);
+                Some(Invocation::new("echo", json!(format!("Please echo {n}"))))
+            })
+        },
         |history, _| checker::echo::check(history),
     )
-}
-
-/// `"Please echo <n>"`, n uniform in 0…127, forever.
-struct Payloads;
-
-impl Generator for Payloads {
-    fn next_op(&mut self, rng: &mut StdRng) -> Option<Invocation> {
-        let n: u32 = rng.random_range(0..128);
-        Some(Invocation::new("echo", json!(format!("Please echo {n}"))))
-    }
 }
 
 struct EchoClient;

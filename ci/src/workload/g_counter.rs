@@ -8,9 +8,9 @@
 
 use rand::Rng;
 use rand::rngs::StdRng;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::schema::{Field, checked_call};
+use super::schema::{Field, read_field, send_value};
 use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload, final_read};
 use crate::checker::g_counter;
 use crate::history::OpType;
@@ -53,17 +53,8 @@ pub struct CounterClient;
 impl Client for CounterClient {
     fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
         let outcome = match op.f.as_str() {
-            "add" => {
-                let request = json!({"type": "add", "delta": op.value});
-                checked_call(rpc, request, "add_ok", &[]).map(|_| op.value.clone())
-            }
-            "read" => checked_call(
-                rpc,
-                json!({"type": "read"}),
-                "read_ok",
-                &[("value", Field::Integer)],
-            )
-            .map(|reply| reply["value"].clone()),
+            "add" => send_value(rpc, "add", "delta", &op.value),
+            "read" => read_field(rpc, "value", Field::Integer),
             other => Err(RpcFailure::Malformed(format!("unknown operation {other}"))),
         };
         match outcome {
@@ -83,6 +74,7 @@ mod tests {
     use super::*;
     use crate::workload::Canned;
     use rand::SeedableRng;
+    use serde_json::json;
 
     #[test]
     fn generator_draws_two_thirds_reads_and_small_non_negative_adds() {

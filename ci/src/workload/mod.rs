@@ -52,6 +52,14 @@ pub trait Generator: Send {
     fn observe(&mut self, _invocation: &Invocation, _completion: &Completion) {}
 }
 
+/// A closure from the random generator to the next operation is a generator that
+/// needs no completions.
+impl<F: FnMut(&mut StdRng) -> Option<Invocation> + Send> Generator for F {
+    fn next_op(&mut self, rng: &mut StdRng) -> Option<Invocation> {
+        self(rng)
+    }
+}
+
 /// What one thread of the final phase can do: perform operations that are recorded in
 /// the history (tagged final where asked), and see the history so far.
 pub trait FinalContext {

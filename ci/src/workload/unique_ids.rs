@@ -2,10 +2,10 @@
 //! clients send `{"type":"generate"}` and expect `{"type":"generate_ok","id":<any>}`.
 
 use rand::rngs::StdRng;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::schema::{Field, checked_call};
-use super::{Client, Completion, Generator, Invocation, Rpc, Workload};
+use super::{Client, Completion, Invocation, Rpc, Workload};
 use crate::checker;
 
 /// The unique-ids workload. Maelstrom's unique-ids client is reusable: it keeps its
@@ -15,17 +15,9 @@ pub fn workload() -> Workload {
         reusable_client: true,
         ..Workload::new(
             || Box::new(GenerateClient),
-            |_| Box::new(Generates),
+            |_| Box::new(|_: &mut StdRng| Some(Invocation::new("generate", Value::Null))),
             |history, _| checker::unique_ids::check(history),
         )
-    }
-}
-
-struct Generates;
-
-impl Generator for Generates {
-    fn next_op(&mut self, _rng: &mut StdRng) -> Option<Invocation> {
-        Some(Invocation::new("generate", serde_json::Value::Null))
     }
 }
 
