@@ -1,5 +1,5 @@
 //! Network partitions: which shapes `--nemesis partition` cuts the network into, and
-//! when. The engine applies them; this module only decides.
+//! when. [`schedule`] applies them to the network over a run.
 //!
 //! Maelstrom uses Jepsen's partition package (`src/maelstrom/nemesis.clj` →
 //! `jepsen:jepsen/src/jepsen/nemesis/combined.clj`, `partition-package` and `grudge`),
@@ -7,18 +7,18 @@
 //! `bisect`, `split-one`, `majorities-ring`) and `jepsen:jepsen/src/jepsen/util.clj`
 //! (`majority`, `minority-third`), all at Jepsen 0.3.7.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 
-/// A partition: for each receiving node, the senders whose messages it drops.
-///
-/// Every node has an entry, as in Jepsen; an empty set means it hears everyone. Only
-/// server nodes ever appear, so clients and services are never cut off.
-pub type Grudge = BTreeMap<String, BTreeSet<String>>;
+use crate::net::Grudge;
+
+mod schedule;
+
+pub use schedule::Nemesis;
 
 /// Whether `grudge` drops a message from `src` to `dest`.
 pub fn drops(grudge: &Grudge, src: &str, dest: &str) -> bool {
