@@ -29,7 +29,7 @@ fn committed_key(key: &str) -> String {
 // ANCHOR_END: keys
 
 fn is_precondition_failed(e: &RpcError) -> bool {
-    e.code() == Some(ErrorCode::PRECONDITION_FAILED)
+    e.code == ErrorCode::PRECONDITION_FAILED
 }
 
 impl Store {

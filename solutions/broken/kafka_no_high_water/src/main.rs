@@ -60,9 +60,8 @@ const REPLICATE_EVERY: Duration = Duration::from_millis(20);
 // ANCHOR_END: tick
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
     let (events, inbox) = mpsc::channel();
-    input.forward(events.clone(), Event::Message);
+    let node = maelstrom::init(events.clone(), Event::Message)?;
     tick_every(REPLICATE_EVERY, events);
 
     let mut replica = Replica::new(node.id(), node.node_ids());

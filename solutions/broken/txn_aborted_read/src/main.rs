@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Sender};
 use std::thread;
 use std::time::Duration;
 
-use maelstrom::{ErrorCode, Message, Node};
+use maelstrom::{ErrorCode, Message, Node, RpcError};
 use replication::Batch;
 use serde::{Deserialize, Serialize};
 use store::{Committed, MAX_BATCH, Store};
@@ -36,9 +36,8 @@ const REPLICATE_EVERY: Duration = Duration::from_millis(100);
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
     let (events, inbox) = mpsc::channel();
-    input.forward(events.clone(), Event::Message);
+    let node = maelstrom::init(events.clone(), Event::Message)?;
     tick_every(REPLICATE_EVERY, events);
 
     let mut store = Store::new(node.id(), node.node_ids(), MAX_BATCH);
@@ -65,7 +64,10 @@ fn handle(node: &Node, store: &mut Store, msg: Message<Payload>) -> anyhow::Resu
     match msg.payload() {
         Payload::Txn { txn } => match store.execute(txn) {
             Ok(txn) => node.reply(&msg, Payload::TxnOk { txn }),
-            Err(_) => node.reply_error(&msg, ErrorCode::TXN_CONFLICT, "wrote a key twice"),
+            Err(_) => node.reply(
+                &msg,
+                RpcError::new(ErrorCode::TXN_CONFLICT, "wrote a key twice"),
+            ),
         },
         Payload::Replicate { batch } => {
             store.receive(&msg.src, batch.clone());
