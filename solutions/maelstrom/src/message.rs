@@ -32,15 +32,25 @@ impl<P> Message<P> {
     /// A request from `src` to `dest`, as a node reads it from stdin: what a unit test
     /// hands to the code under test.
     pub fn request(src: &str, dest: &str, msg_id: u64, payload: P) -> Message<P> {
+        Message::new(src, dest, Some(msg_id), None, payload)
+    }
+    // ANCHOR_END: request
+
+    pub(crate) fn new(
+        src: &str,
+        dest: &str,
+        msg_id: Option<u64>,
+        in_reply_to: Option<u64>,
+        payload: P,
+    ) -> Message<P> {
         let body = Body {
-            msg_id: Some(msg_id),
-            in_reply_to: None,
+            msg_id,
+            in_reply_to,
             payload,
         };
         let (src, dest) = (src.to_string(), dest.to_string());
         Message { src, dest, body }
     }
-    // ANCHOR_END: request
 
     /// The payload, for a `match`.
     pub fn payload(&self) -> &P {
@@ -53,15 +63,13 @@ impl<P> Message<P> {
     }
 
     /// The same message with another payload: the reader's typed copy of a line.
-    pub(crate) fn with_payload<Q>(self, payload: Q) -> Message<Q> {
-        let (msg_id, in_reply_to) = (self.body.msg_id, self.body.in_reply_to);
-        let body = Body {
+    pub(crate) fn with_payload<Q>(&self, payload: Q) -> Message<Q> {
+        let Body {
             msg_id,
             in_reply_to,
-            payload,
-        };
-        let (src, dest) = (self.src, self.dest);
-        Message { src, dest, body }
+            ..
+        } = self.body;
+        Message::new(&self.src, &self.dest, msg_id, in_reply_to, payload)
     }
 }
 

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::message::{Body, ErrorCode, Message, RpcError};
+use crate::message::{ErrorCode, Message, RpcError};
 
 // ANCHOR: node
 /// A handle on this node: its id, its peers, and its stdout.
@@ -153,14 +153,9 @@ impl Node {
         in_reply_to: Option<u64>,
         payload: P,
     ) -> anyhow::Result<()> {
-        let body = Body {
-            msg_id,
-            in_reply_to,
-            payload,
-        };
-        let (src, dest) = (self.id().to_string(), dest.to_string());
+        let msg = Message::new(self.id(), dest, msg_id, in_reply_to, payload);
         // Serialize before taking the lock, so other threads wait only for the write.
-        let mut line = serde_json::to_string(&Message { src, dest, body })?;
+        let mut line = serde_json::to_string(&msg)?;
         line.push('\n');
         let mut out = self.inner.out.lock().unwrap_or_else(|e| e.into_inner());
         out.write_all(line.as_bytes())
