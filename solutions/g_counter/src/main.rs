@@ -49,9 +49,8 @@ const GOSSIP_EVERY: Duration = Duration::from_millis(500);
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
     let (events, inbox) = mpsc::channel();
-    input.forward(events.clone(), Event::Message);
+    let node = maelstrom::init(events.clone(), Event::Message)?;
     tick_every(GOSSIP_EVERY, events);
 
     let mut counter = Counter::new(node);
@@ -150,7 +149,7 @@ impl Counter {
                 .is_some_and(|theirs| theirs.covers(&self.counter));
             if !up_to_date {
                 let counter = self.counter.clone();
-                self.node.request(peer, Payload::Gossip { counter })?;
+                self.node.send(peer, Payload::Gossip { counter })?;
             }
         }
         Ok(())
@@ -161,18 +160,10 @@ impl Counter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use maelstrom::{Body, Sent};
+    use maelstrom::Sent;
 
     fn message(src: &str, payload: Payload) -> Message<Payload> {
-        Message {
-            src: src.to_string(),
-            dest: "n0".to_string(),
-            body: Body {
-                msg_id: Some(1),
-                in_reply_to: None,
-                payload,
-            },
-        }
+        Message::request(src, "n0", 1, payload)
     }
 
     fn deliver(counter: &mut Counter, src: &str, payload: Payload) {

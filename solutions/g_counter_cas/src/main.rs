@@ -4,6 +4,8 @@
 //! Correct, and simple to reason about, but each operation costs at least two round
 //! trips to the store. The final version (`g_counter`) needs no store at all.
 
+use std::sync::mpsc;
+
 use maelstrom::kv::Kv;
 use maelstrom::{ErrorCode, Message, Node, RpcError};
 use serde::{Deserialize, Serialize};
@@ -22,9 +24,10 @@ const COUNTER: &str = "counter";
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let mut counter = Counter::new(Kv::seq(&node), node.id());
-    for msg in input.into_receiver() {
+    for msg in inbox {
         // Each call below blocks until seq-kv answers. The stdin reader runs on its
         // own thread and hands the answers straight to us, so that is safe.
         let result = match msg.payload() {
@@ -47,7 +50,7 @@ fn answer(
         Ok(reply) => node.reply(msg, reply),
         // A timed-out cas may still have been applied, so the add's fate is unknown:
         // `crash` is Maelstrom's code for exactly that.
-        Err(e) => node.reply_error(msg, ErrorCode::CRASH, e.to_string()),
+        Err(e) => node.reply(msg, RpcError::new(ErrorCode::CRASH, e.to_string())),
     }
 }
 // ANCHOR_END: main
@@ -77,7 +80,7 @@ impl Counter {
             let total = self.kv.read::<u64>(COUNTER)?.unwrap_or(0);
             match self.kv.cas(COUNTER, total, total + delta, true) {
                 Ok(()) => return Ok(()),
-                Err(e) if e.code() == Some(ErrorCode::PRECONDITION_FAILED) => continue,
+                Err(e) if e.code == ErrorCode::PRECONDITION_FAILED => continue,
                 Err(e) => return Err(e),
             }
         }
