@@ -98,7 +98,7 @@ impl Config {
                         "push" => Mode::Push,
                         "pull" => Mode::Pull,
                         "push-pull" => Mode::PushPull,
-                        _ => bail!("mode: expected push, pull or push-pull, got `{value}`"),
+                        _ => bail!("mode: push, pull or push-pull, not `{value}`"),
                     }
                 }
                 _ => bail!("unknown setting `{key}` (known: fanout, round-ms, mode)"),
@@ -188,7 +188,8 @@ impl Server {
             Payload::Sync { messages } => {
                 let theirs: BTreeSet<u64> = messages.iter().copied().collect();
                 // Pull: answer with what the caller lacks, before learning from it.
-                let lacking: Vec<u64> = self.messages.difference(&theirs).copied().collect();
+                let ours = &self.messages;
+                let lacking: Vec<u64> = ours.difference(&theirs).copied().collect();
                 if mode != Mode::Push && !lacking.is_empty() {
                     let reply = Payload::SyncOk { messages: lacking };
                     self.node.send(&msg.src, reply)?;
