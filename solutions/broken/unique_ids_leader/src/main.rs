@@ -17,7 +17,7 @@ enum Payload {
 }
 
 /// How long a follower waits for the leader. Well under the client's 5 s, so the
-/// client hears the error instead of timing out.
+/// client hears an answer instead of timing out.
 const LEADER_TIMEOUT: Duration = Duration::from_secs(1);
 
 // ANCHOR: main
@@ -52,12 +52,15 @@ fn forward(node: &Node, leader: &str, request: Message<Payload>) {
         let answer = node.rpc::<_, Payload>(&leader, Payload::Generate, LEADER_TIMEOUT);
         let sent = match answer {
             Ok(reply) => node.reply(&request, reply),
-            // Cut off from the leader, a follower can only refuse.
+            // No answer in time. The request may have reached the leader, which
+            // then handed out an id whose reply was lost: the follower cannot
+            // know. Only an indefinite code says so (Maelstrom's
+            // resources/errors.edn reserves 11 for "definitely not done").
             Err(e) => node.reply(
                 &request,
                 RpcError::new(
-                    ErrorCode::TEMPORARILY_UNAVAILABLE,
-                    format!("cannot reach the leader {leader}: {e}"),
+                    ErrorCode::CRASH,
+                    format!("no id from the leader {leader}: {e}"),
                 ),
             ),
         };
