@@ -2,6 +2,7 @@
 //! in the order they were first broadcast, each once.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::mpsc;
 
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
@@ -65,9 +66,10 @@ impl Server {
 }
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let mut server = Server::new(node);
-    for msg in input.into_receiver() {
+    for msg in inbox {
         server.handle(msg)?;
     }
     Ok(())
@@ -76,19 +78,10 @@ fn main() -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use maelstrom::Body;
 
+    /// A request from client `c1`, as the node would read it.
     fn request(msg_id: u64, payload: Payload) -> Message<Payload> {
-        let body = Body {
-            msg_id: Some(msg_id),
-            in_reply_to: None,
-            payload,
-        };
-        Message {
-            src: "c1".to_string(),
-            dest: "n0".to_string(),
-            body,
-        }
+        Message::request("c1", "n0", msg_id, payload)
     }
 
     #[test]

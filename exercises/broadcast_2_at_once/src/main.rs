@@ -3,6 +3,7 @@
 //! no event loop either: messages are the only thing that makes the node act.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::mpsc;
 
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
@@ -81,9 +82,10 @@ impl Server {
 }
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let mut server = Server::new(node);
-    for msg in input.into_receiver() {
+    for msg in inbox {
         server.handle(msg)?;
     }
     Ok(())
@@ -92,21 +94,8 @@ fn main() -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use maelstrom::{Body, Sent};
+    use maelstrom::Sent;
     use std::collections::BTreeMap;
-
-    fn message(src: &str, dest: &str, payload: Payload) -> Message<Payload> {
-        let body = Body {
-            msg_id: Some(1),
-            in_reply_to: None,
-            payload,
-        };
-        Message {
-            src: src.to_string(),
-            dest: dest.to_string(),
-            body,
-        }
-    }
 
     /// Maelstrom's 5-node grid, in memory; returns the servers and the number of
     /// messages between nodes it took to spread `values`, broadcast at `origins`.
@@ -129,7 +118,8 @@ mod tests {
         let mut in_flight = Vec::new();
         for (origin, value) in values {
             let (server, sent) = servers.get_mut(*origin).unwrap();
-            let request = message("c1", origin, Payload::Broadcast { message: *value });
+            let broadcast = Payload::Broadcast { message: *value };
+            let request = Message::request("c1", origin, 1, broadcast);
             server.handle(request).unwrap();
             in_flight.extend(sent.take::<Payload>());
         }

@@ -1,6 +1,8 @@
 //! Echo exercise "Watch a request arrive": the echo node, logging every request it
 //! handles to stderr, which the runner keeps in `node-logs/<node>.log`.
 
+use std::sync::mpsc;
+
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
 
@@ -12,8 +14,9 @@ enum Payload {
 }
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
-    for msg in input.into_receiver() {
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
+    for msg in inbox {
         handle(&node, msg)?;
     }
     Ok(())
@@ -36,22 +39,14 @@ fn handle(node: &Node, msg: Message<Payload>) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use maelstrom::Body;
 
     #[test]
     fn logging_changes_nothing_on_stdout() {
         let (node, sent) = Node::in_memory("n0", &["n0"]);
-        let request = Message {
-            src: "c1".to_string(),
-            dest: "n0".to_string(),
-            body: Body {
-                msg_id: Some(3),
-                in_reply_to: None,
-                payload: Payload::Echo {
-                    echo: "hello".to_string(),
-                },
-            },
+        let echo = Payload::Echo {
+            echo: "hello".to_string(),
         };
+        let request = Message::request("c1", "n0", 3, echo);
         handle(&node, request).unwrap();
         let replies = sent.take::<Payload>();
         assert_eq!(replies.len(), 1, "the log line went to stderr, not stdout");

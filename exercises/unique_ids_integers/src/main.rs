@@ -2,6 +2,8 @@
 //! `i`, `i + n`, `i + 2n`, ... Two nodes never meet, because their ids leave different
 //! remainders when divided by `n`. Still no messages between nodes.
 
+use std::sync::mpsc;
+
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
 
@@ -46,9 +48,10 @@ impl Ids {
 // ANCHOR_END: ids
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let mut ids = Ids::new(&node)?;
-    for msg in input.into_receiver() {
+    for msg in inbox {
         handle(&node, &mut ids, msg)?;
     }
     Ok(())

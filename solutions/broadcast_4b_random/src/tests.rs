@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use maelstrom::{Body, Message, Node, Sent};
+use maelstrom::{Message, Node, Sent};
 
 use super::*;
 
@@ -30,16 +30,7 @@ impl Cluster {
     }
 
     fn broadcast(&mut self, node: &str, value: u64) {
-        let body = Body {
-            msg_id: Some(1),
-            in_reply_to: None,
-            payload: Payload::Broadcast { message: value },
-        };
-        let request = Message {
-            src: "c1".to_string(),
-            dest: node.to_string(),
-            body,
-        };
+        let request = Message::request("c1", node, 1, Payload::Broadcast { message: value });
         let (server, sent) = self.servers.get_mut(node).unwrap();
         server.handle(request).unwrap();
         sent.take::<Payload>();

@@ -3,6 +3,7 @@
 //! from every read after it, which the broadcast checker calls lost.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::mpsc;
 
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
@@ -58,9 +59,10 @@ impl Server {
 }
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let mut server = Server::new(node);
-    for msg in input.into_receiver() {
+    for msg in inbox {
         server.handle(msg)?;
     }
     Ok(())
