@@ -3,7 +3,7 @@
 //! An add reads the total and writes total + delta. Two things go wrong: seq-kv may
 //! answer the read from an old state, and another node may add between our read and
 //! our write. Either way the write throws adds away, and the final reads come up short.
-//! The chapter shows this failing next to `g_counter_cas`, which fixes both with a
+//! The chapter shows this failing next to `g_counter`, which fixes both with a
 //! compare-and-set loop and a catch-up write before reading.
 
 use std::sync::mpsc;
