@@ -5,6 +5,8 @@
 //! read and no cas, only one write; a read catches up with the store and sums every
 //! node's key.
 
+use std::sync::mpsc;
+
 use maelstrom::kv::Kv;
 use maelstrom::{ErrorCode, Message, Node, RpcError};
 use serde::{Deserialize, Serialize};
@@ -19,9 +21,10 @@ enum Payload {
 }
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let mut counter = Counter::new(Kv::seq(&node), node.id(), node.node_ids());
-    for msg in input.into_receiver() {
+    for msg in inbox {
         let result = match msg.payload() {
             Payload::Add { delta } => counter.add(*delta).map(|()| Payload::AddOk),
             Payload::Read => counter.read().map(|value| Payload::ReadOk { value }),
@@ -40,7 +43,7 @@ fn answer(
 ) -> anyhow::Result<()> {
     match result {
         Ok(reply) => node.reply(msg, reply),
-        Err(e) => node.reply_error(msg, ErrorCode::CRASH, e.to_string()),
+        Err(e) => node.reply(msg, RpcError::new(ErrorCode::CRASH, e.to_string())),
     }
 }
 

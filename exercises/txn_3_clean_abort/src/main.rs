@@ -13,7 +13,7 @@ use std::sync::mpsc::{self, Sender};
 use std::thread;
 use std::time::Duration;
 
-use maelstrom::{ErrorCode, Message, Node};
+use maelstrom::{ErrorCode, Message, Node, RpcError};
 use replication::Batch;
 use serde::{Deserialize, Serialize};
 use store::{Committed, MAX_BATCH, Store};
@@ -36,9 +36,8 @@ enum Event {
 const REPLICATE_EVERY: Duration = Duration::from_millis(100);
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
     let (events, inbox) = mpsc::channel();
-    input.forward(events.clone(), Event::Message);
+    let node = maelstrom::init(events.clone(), Event::Message)?;
     tick_every(REPLICATE_EVERY, events);
 
     let mut store = Store::new(node.id(), node.node_ids(), MAX_BATCH);
@@ -64,7 +63,10 @@ fn handle(node: &Node, store: &mut Store, msg: Message<Payload>) -> anyhow::Resu
         Payload::Txn { txn } => match store.execute(txn) {
             Ok(txn) => node.reply(&msg, Payload::TxnOk { txn }),
             // A definite error, and now a true one: nothing of the transaction happened.
-            Err(_) => node.reply_error(&msg, ErrorCode::TXN_CONFLICT, "wrote a key twice"),
+            Err(_) => node.reply(
+                &msg,
+                RpcError::new(ErrorCode::TXN_CONFLICT, "wrote a key twice"),
+            ),
         },
         Payload::Replicate { batch } => {
             store.receive(&msg.src, batch.clone());
@@ -86,19 +88,10 @@ fn replicate(node: &Node, store: &mut Store) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use maelstrom::Body;
     use serde_json::{Value, json};
 
     fn deliver(node: &Node, store: &mut Store, src: &str, body: Value) {
-        let msg = Message {
-            src: src.to_string(),
-            dest: node.id().to_string(),
-            body: Body {
-                msg_id: Some(1),
-                in_reply_to: None,
-                payload: serde_json::from_value(body).unwrap(),
-            },
-        };
+        let msg = Message::request(src, node.id(), 1, serde_json::from_value(body).unwrap());
         handle(node, store, msg).unwrap();
     }
 

@@ -6,6 +6,7 @@
 mod logs;
 
 use std::collections::BTreeMap;
+use std::sync::mpsc;
 
 use logs::Logs;
 use maelstrom::{Message, Node};
@@ -40,9 +41,10 @@ enum Payload {
 }
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let mut logs = Logs::default();
-    for msg in input.into_receiver() {
+    for msg in inbox {
         handle(&node, &mut logs, msg)?;
     }
     Ok(())

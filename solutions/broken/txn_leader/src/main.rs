@@ -6,10 +6,11 @@
 #[path = "../../../txn_1/src/txn.rs"]
 mod txn;
 
+use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use maelstrom::{ErrorCode, Message, Node};
+use maelstrom::{ErrorCode, Message, Node, RpcError};
 use serde::{Deserialize, Serialize};
 use txn::{MicroOp, Store};
 
@@ -26,11 +27,12 @@ const LEADER_TIMEOUT: Duration = Duration::from_secs(1);
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     // Every node sees the same list, so every node picks the same leader.
     let leader = node.node_ids()[0].clone();
     let mut store = Store::default();
-    for msg in input.into_receiver() {
+    for msg in inbox {
         let Payload::Txn { txn } = msg.payload() else {
             continue;
         };
@@ -59,10 +61,12 @@ fn forward(node: &Node, leader: &str, request: Message<Payload>) {
         let sent = match node.rpc::<_, Payload>(&leader, txn, LEADER_TIMEOUT) {
             Ok(reply) => node.reply(&request, reply),
             // The leader may have run it before the answer was lost: outcome unknown.
-            Err(e) => node.reply_error(
+            Err(e) => node.reply(
                 &request,
-                ErrorCode::CRASH,
-                format!("no answer from the leader {leader}: {e}"),
+                RpcError::new(
+                    ErrorCode::CRASH,
+                    format!("no answer from the leader {leader}: {e}"),
+                ),
             ),
         };
         if let Err(e) = sent {

@@ -6,7 +6,9 @@
 #[path = "../../../txn_1/src/txn.rs"]
 mod txn;
 
-use maelstrom::{ErrorCode, Message, Node};
+use std::sync::mpsc;
+
+use maelstrom::{ErrorCode, Message, Node, RpcError};
 use serde::{Deserialize, Serialize};
 use txn::{Kind, MicroOp, Store};
 
@@ -18,9 +20,10 @@ enum Payload {
 }
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let mut store = Store::default();
-    for msg in input.into_receiver() {
+    for msg in inbox {
         handle(&node, &mut store, msg)?;
     }
     Ok(())
@@ -36,7 +39,8 @@ fn handle(node: &Node, store: &mut Store, msg: Message<Payload>) -> anyhow::Resu
             let missing = txn.iter().find(|op| op.0 == Kind::Read && op.2.is_none());
             if let Some(MicroOp(_, key, _)) = missing {
                 let text = format!("key {key} does not exist");
-                return node.reply_error(&msg, ErrorCode::KEY_DOES_NOT_EXIST, text);
+                let error = RpcError::new(ErrorCode::KEY_DOES_NOT_EXIST, text);
+                return node.reply(&msg, error);
             }
             node.reply(&msg, Payload::TxnOk { txn })
         }
