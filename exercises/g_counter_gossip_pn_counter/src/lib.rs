@@ -2,7 +2,6 @@
 //! down": a PN-Counter, two G-Counters side by side. The G-Counter is the chapter's own
 //! (`solutions/g_counter_gossip/src/counter.rs`), used as it is.
 
-#[path = "../../../solutions/g_counter_gossip/src/counter.rs"]
 pub mod counter;
 
 use counter::GCounter;

@@ -2,7 +2,6 @@
 //! except that a poll returns at most [`MAX_POLL`] messages per key, the first ones from
 //! the requested offset. The logs are `kafka_1`'s own.
 
-#[path = "../../../solutions/kafka_1/src/logs.rs"]
 mod logs;
 
 use std::collections::BTreeMap;

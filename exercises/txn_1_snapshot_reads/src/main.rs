@@ -4,7 +4,6 @@
 
 mod snapshot;
 // The micro-operations are txn_1's own; its `Store` is replaced by `snapshot::Store`.
-#[path = "../../../solutions/txn_1/src/txn.rs"]
 #[allow(dead_code)]
 mod txn;
 

@@ -3,10 +3,8 @@
 //! register twice, but the refusal leaves no trace (see `store.rs`). Replication and
 //! transactions are `txn_3`'s own.
 
-#[path = "../../../solutions/txn_3/src/replication.rs"]
 mod replication;
 mod store;
-#[path = "../../../solutions/txn_3/src/txn.rs"]
 mod txn;
 
 use std::sync::mpsc::{self, Sender};

@@ -2,7 +2,6 @@
 //! is the first offset the client wants; this node takes it for the last one the client
 //! already has, and answers from the offset after it. The logs are `kafka_1`'s own.
 
-#[path = "../../../kafka_1/src/logs.rs"]
 mod logs;
 
 use std::collections::BTreeMap;

@@ -3,7 +3,6 @@
 //! one at a time, as `txn_1` does (its store is `txn_1`'s own), so the history is as
 //! good as a single node's; but a node cut off from the leader cannot answer at all.
 
-#[path = "../../../txn_1/src/txn.rs"]
 mod txn;
 
 use std::sync::mpsc;

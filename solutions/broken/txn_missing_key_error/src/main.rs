@@ -3,7 +3,6 @@
 //! `key-does-not-exist`. The workload wants `null` there, and under
 //! `--availability total` every refusal is a failure. The store is `txn_1`'s own.
 
-#[path = "../../../txn_1/src/txn.rs"]
 mod txn;
 
 use std::sync::mpsc;
