@@ -9,10 +9,11 @@ use similar::TextDiff;
 
 /// The steps in book order. Each step after `echo` gets a diff named after it
 /// (`broadcast_2.diff`) against the step before it in the same challenge
-/// (`broadcast_1` → `broadcast_2`), or, for the first step of a challenge, against `echo`:
+/// (`broadcast_1` → `broadcast_2`, `g_counter` → `g_counter_gossip`), or, for the first
+/// step of a challenge, against `echo`:
 /// the smallest whole node, whose shape every later node keeps. A diff across challenges
 /// (`unique_ids` → `broadcast_1`) would only show one program replaced by another.
-pub const STEPS: [&str; 14] = [
+pub const STEPS: [&str; 15] = [
     "echo",
     "unique_ids",
     "broadcast_1",
@@ -21,6 +22,7 @@ pub const STEPS: [&str; 14] = [
     "broadcast_4",
     "broadcast_5",
     "g_counter",
+    "g_counter_gossip",
     "kafka_1",
     "kafka_2",
     "kafka_3",
@@ -92,7 +94,7 @@ pub fn expected(root: &Path) -> Result<Diffs> {
     let mut diffs = BTreeMap::new();
     for pair in STEPS.windows(2) {
         let (before, step) = (pair[0], pair[1]);
-        let base = if challenge(before) == challenge(step) {
+        let base = if same_challenge(before, step) {
             before
         } else {
             STEPS[0]
@@ -104,6 +106,16 @@ pub fn expected(root: &Path) -> Result<Diffs> {
         diffs.insert(Path::new(DIFFS_DIR).join(format!("{step}.diff")), text);
     }
     Ok(diffs)
+}
+
+/// Whether `step` continues the challenge of `before`: both numbered parts of one
+/// challenge (`broadcast_1`, `broadcast_2`), or `step` named after `before` and one more
+/// word (`g_counter` → `g_counter_gossip`).
+fn same_challenge(before: &str, step: &str) -> bool {
+    challenge(before) == challenge(step)
+        || step
+            .strip_prefix(before)
+            .is_some_and(|rest| rest.starts_with('_'))
 }
 
 /// `broadcast_2` → `broadcast`; a step without a number is a challenge of its own.
@@ -221,11 +233,15 @@ mod tests {
         crate_at(&s, "broadcast_4", "fn main() {}\n");
         crate_at(&s, "unique_ids", "fn main() {}\n");
         crate_at(&s, "g_counter", "fn main() {}\n");
+        crate_at(&s, "g_counter_gossip", "fn main() {\n    gossip();\n}\n");
 
         let diffs = expected(s.root()).unwrap();
         assert_eq!(
             diffs.keys().collect::<Vec<_>>(),
-            [Path::new("src/generated/diffs/broadcast_2.diff")],
+            [
+                Path::new("src/generated/diffs/broadcast_2.diff"),
+                Path::new("src/generated/diffs/g_counter_gossip.diff")
+            ],
             "broadcast_3 is missing, so no diff reaches 4; echo is missing, so no first \
              step of a challenge has a diff"
         );
@@ -237,11 +253,14 @@ mod tests {
             "marker lines are not shown:\n{text}"
         );
         assert!(text.contains("--- /dev/null\n+++ broadcast_2/src/gossip.rs\n"));
+        // A step named after the one before it continues that challenge.
+        let text = &diffs[Path::new("src/generated/diffs/g_counter_gossip.diff")];
+        assert!(text.starts_with("--- g_counter/src/main.rs\n+++ g_counter_gossip/src/main.rs\n"));
 
         // The first step of a challenge is diffed against echo, not the step before it.
         crate_at(&s, "echo", "fn main() {\n    echo();\n}\n");
         let with_echo = expected(s.root()).unwrap();
-        assert_eq!(with_echo.len(), 4, "{:?}", with_echo.keys());
+        assert_eq!(with_echo.len(), 5, "{:?}", with_echo.keys());
         let text = &with_echo[Path::new("src/generated/diffs/g_counter.diff")];
         assert!(text.starts_with("--- echo/src/main.rs\n+++ g_counter/src/main.rs\n"));
         std::fs::remove_dir_all(s.root().join("solutions/echo")).unwrap();

@@ -2,6 +2,7 @@
 //! hands them all back on `read`.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::mpsc;
 
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
@@ -68,9 +69,10 @@ impl Server {
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let mut server = Server::new(node);
-    for msg in input.into_receiver() {
+    for msg in inbox {
         server.handle(msg)?;
     }
     Ok(())
@@ -81,20 +83,10 @@ fn main() -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use maelstrom::Body;
 
     /// A request from client `c1`, as the node would read it.
     fn request(msg_id: u64, payload: Payload) -> Message<Payload> {
-        let body = Body {
-            msg_id: Some(msg_id),
-            in_reply_to: None,
-            payload,
-        };
-        Message {
-            src: "c1".to_string(),
-            dest: "n0".to_string(),
-            body,
-        }
+        Message::request("c1", "n0", msg_id, payload)
     }
 
     #[test]

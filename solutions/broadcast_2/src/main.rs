@@ -120,9 +120,8 @@ impl Server {
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
     let (events, inbox) = mpsc::channel();
-    input.forward(events.clone(), Event::Message);
+    let node = maelstrom::init(events.clone(), Event::Message)?;
     spawn_ticker(events, GOSSIP_INTERVAL);
 
     let mut server = Server::new(node);
@@ -151,21 +150,8 @@ fn spawn_ticker(events: Sender<Event>, interval: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use maelstrom::{Body, Sent};
+    use maelstrom::Sent;
     use std::collections::BTreeMap;
-
-    fn message(src: &str, dest: &str, msg_id: Option<u64>, payload: Payload) -> Message<Payload> {
-        let body = Body {
-            msg_id,
-            in_reply_to: None,
-            payload,
-        };
-        Message {
-            src: src.to_string(),
-            dest: dest.to_string(),
-            body,
-        }
-    }
 
     fn gossip_to(sent: &Sent) -> BTreeMap<String, Vec<u64>> {
         let mut out = BTreeMap::new();
@@ -183,10 +169,10 @@ mod tests {
         let mut server = Server::new(node);
         server.neighbours = vec!["n0".into(), "n2".into(), "n3".into()];
 
-        server.handle(message(
+        server.handle(Message::request(
             "n0",
             "n1",
-            None,
+            1,
             Payload::Gossip { messages: vec![5] },
         ))?;
         server.gossip()?;
@@ -194,10 +180,10 @@ mod tests {
         assert_eq!(gossip_to(&sent), expected);
 
         // The same value again, from anyone: nothing new to tell.
-        server.handle(message(
+        server.handle(Message::request(
             "n2",
             "n1",
-            None,
+            1,
             Payload::Gossip { messages: vec![5] },
         ))?;
         server.gossip()?;
@@ -232,7 +218,9 @@ mod tests {
                 let topology = Payload::Topology {
                     topology: topology.clone(),
                 };
-                server.handle(message("c0", id, Some(1), topology)).unwrap();
+                server
+                    .handle(Message::request("c0", id, 1, topology))
+                    .unwrap();
                 sent.take::<Payload>(); // the topology_ok
                 servers.insert(id.to_string(), (server, sent));
             }
@@ -241,7 +229,7 @@ mod tests {
 
         /// A client broadcast to `node`.
         fn broadcast(&mut self, node: &str, value: u64) {
-            let request = message("c1", node, Some(1), Payload::Broadcast { message: value });
+            let request = Message::request("c1", node, 1, Payload::Broadcast { message: value });
             let (server, _) = self.servers.get_mut(node).unwrap();
             server.handle(request).unwrap();
         }

@@ -82,11 +82,9 @@ impl Server {
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
-
     // One channel; every thread that produces events gets a sender.
     let (events, inbox) = mpsc::channel();
-    input.forward(events.clone(), Event::Message);
+    let node = maelstrom::init(events.clone(), Event::Message)?;
     spawn_ticker(events, TICK_INTERVAL);
 
     // The main loop owns the server: no other thread can touch it.

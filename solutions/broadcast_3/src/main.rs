@@ -132,9 +132,8 @@ impl Server {
 }
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
     let (events, inbox) = mpsc::channel();
-    input.forward(events.clone(), Event::Message);
+    let node = maelstrom::init(events.clone(), Event::Message)?;
     spawn_ticker(events, GOSSIP_INTERVAL);
 
     let mut server = Server::new(node);
@@ -162,21 +161,8 @@ fn spawn_ticker(events: Sender<Event>, interval: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use maelstrom::{Body, Sent};
+    use maelstrom::Sent;
     use std::collections::BTreeMap;
-
-    fn message(src: &str, dest: &str, msg_id: Option<u64>, payload: Payload) -> Message<Payload> {
-        let body = Body {
-            msg_id,
-            in_reply_to: None,
-            payload,
-        };
-        Message {
-            src: src.to_string(),
-            dest: dest.to_string(),
-            body,
-        }
-    }
 
     /// Servers wired together in memory, on Maelstrom's 5-node grid, with a switch
     /// to cut one node off.
@@ -210,7 +196,7 @@ mod tests {
         }
 
         fn broadcast(&mut self, node: &str, value: u64) {
-            let request = message("c1", node, Some(1), Payload::Broadcast { message: value });
+            let request = Message::request("c1", node, 1, Payload::Broadcast { message: value });
             let (server, _) = self.servers.get_mut(node).unwrap();
             server.handle(request).unwrap();
         }

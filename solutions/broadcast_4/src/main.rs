@@ -293,11 +293,9 @@ impl Server {
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
     let config = Config::from_args(std::env::args().skip(1))?;
-    let (node, input) = maelstrom::init()?;
-    eprintln!("{}: {config:?}", node.id());
-
     let (events, inbox) = mpsc::channel();
-    input.forward(events.clone(), Event::Message);
+    let node = maelstrom::init(events.clone(), Event::Message)?;
+    eprintln!("{}: {config:?}", node.id());
     spawn_ticker(events, TICK);
 
     let mut server = Server::new(node, config, Instant::now());

@@ -136,9 +136,8 @@ fn star(node: &Node) -> Vec<String> {
 // ANCHOR_END: star
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
     let (events, inbox) = mpsc::channel();
-    input.forward(events.clone(), Event::Message);
+    let node = maelstrom::init(events.clone(), Event::Message)?;
     spawn_ticker(events, GOSSIP_INTERVAL);
 
     let mut server = Server::new(node);

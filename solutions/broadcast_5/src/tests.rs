@@ -2,20 +2,7 @@
 //! fixed latency, a partition drops them, and time moves only when a test says so.
 
 use super::*;
-use maelstrom::{Body, Sent};
-
-fn message(src: &str, dest: &str, msg_id: Option<u64>, payload: Payload) -> Message<Payload> {
-    let body = Body {
-        msg_id,
-        in_reply_to: None,
-        payload,
-    };
-    Message {
-        src: src.to_string(),
-        dest: dest.to_string(),
-        body,
-    }
-}
+use maelstrom::Sent;
 
 /// Nodes, the messages between them, and a clock.
 struct Sim {
@@ -52,7 +39,7 @@ impl Sim {
     }
 
     fn broadcast(&mut self, node: &str, value: u64) {
-        let request = message("c1", node, Some(1), Payload::Broadcast { message: value });
+        let request = Message::request("c1", node, 1, Payload::Broadcast { message: value });
         let (server, _) = self.servers.get_mut(node).unwrap();
         server.handle(request, self.now).unwrap();
         self.collect();

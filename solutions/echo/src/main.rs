@@ -1,5 +1,7 @@
 //! Challenge 1: echo. The node answers every `echo` request with the same text.
 
+use std::sync::mpsc;
+
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
 
@@ -15,8 +17,9 @@ enum Payload {
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
-    for msg in input.into_receiver() {
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
+    for msg in inbox {
         handle(&node, msg)?;
     }
     Ok(())
@@ -40,22 +43,14 @@ fn handle(node: &Node, msg: Message<Payload>) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use maelstrom::Body;
 
     #[test]
     fn echo_replies_with_the_same_text() {
         let (node, sent) = Node::in_memory("n0", &["n0"]);
-        let request = Message {
-            src: "c1".to_string(),
-            dest: "n0".to_string(),
-            body: Body {
-                msg_id: Some(3),
-                in_reply_to: None,
-                payload: Payload::Echo {
-                    echo: "hello".to_string(),
-                },
-            },
+        let echo = Payload::Echo {
+            echo: "hello".to_string(),
         };
+        let request = Message::request("c1", "n0", 3, echo);
         handle(&node, request).unwrap();
 
         let replies = sent.take::<Payload>();

@@ -4,6 +4,7 @@
 mod logs;
 
 use std::collections::BTreeMap;
+use std::sync::mpsc;
 
 use logs::Logs;
 use maelstrom::{Message, Node};
@@ -44,9 +45,10 @@ enum Payload {
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let mut logs = Logs::default();
-    for msg in input.into_receiver() {
+    for msg in inbox {
         handle(&node, &mut logs, msg)?;
     }
     Ok(())
@@ -91,20 +93,11 @@ fn handle(node: &Node, logs: &mut Logs, msg: Message<Payload>) -> anyhow::Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use maelstrom::Body;
     use serde_json::{Value, json};
 
     /// Hands `handle` a request written as JSON and returns the reply body as JSON.
     fn call(node: &Node, sent: &maelstrom::Sent, logs: &mut Logs, body: Value) -> Value {
-        let msg = Message {
-            src: "c1".to_string(),
-            dest: "n0".to_string(),
-            body: Body {
-                msg_id: Some(1),
-                in_reply_to: None,
-                payload: serde_json::from_value(body).unwrap(),
-            },
-        };
+        let msg = Message::request("c1", "n0", 1, serde_json::from_value(body).unwrap());
         handle(node, logs, msg).unwrap();
         let mut reply = sent.take::<Value>().pop().unwrap().body.payload;
         reply.as_object_mut().unwrap().remove("in_reply_to");

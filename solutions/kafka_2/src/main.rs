@@ -5,6 +5,7 @@
 mod store;
 
 use std::collections::BTreeMap;
+use std::sync::mpsc;
 use std::thread;
 
 use maelstrom::kv::Kv;
@@ -42,9 +43,10 @@ enum Payload {
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let store = Store::new(Kv::lin(&node));
-    for msg in input.into_receiver() {
+    for msg in inbox {
         // Every request waits on lin-kv, perhaps several times. On a thread of its
         // own, it does not hold up the requests of the other clients meanwhile.
         let (node, store) = (node.clone(), store.clone());
@@ -65,7 +67,7 @@ fn handle(node: &Node, store: &Store, msg: Message<Payload>) -> anyhow::Result<(
         Ok(None) => Ok(()),
         // lin-kv did not answer in time. A cas may still have been applied, so the
         // outcome is unknown: `crash` is the code that says so.
-        Err(e) => node.reply_error(&msg, ErrorCode::CRASH, e.to_string()),
+        Err(e) => node.reply(&msg, RpcError::new(ErrorCode::CRASH, e.to_string())),
     }
 }
 

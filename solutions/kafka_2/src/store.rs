@@ -29,7 +29,7 @@ fn committed_key(key: &str) -> String {
 // ANCHOR_END: keys
 
 fn is_precondition_failed(e: &RpcError) -> bool {
-    e.code() == Some(ErrorCode::PRECONDITION_FAILED)
+    e.code == ErrorCode::PRECONDITION_FAILED
 }
 
 impl Store {
@@ -99,6 +99,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Barrier};
     use std::thread;
 
     #[test]
@@ -121,12 +122,15 @@ mod tests {
     fn concurrent_appends_get_distinct_offsets() {
         // Two "nodes" share one store and append to the same key at the same time.
         let store = Store::new(Kv::in_memory());
+        // Without the barrier, the first thread could be done before the second began.
+        let start = Arc::new(Barrier::new(2));
         let appenders: Vec<_> = (0..2)
             .map(|n| {
-                let store = store.clone();
+                let (store, start) = (store.clone(), start.clone());
                 thread::spawn(move || {
-                    (0..50)
-                        .map(|i| store.append("k", n * 100 + i).unwrap())
+                    start.wait();
+                    (0..500)
+                        .map(|i| store.append("k", n * 1000 + i).unwrap())
                         .collect::<Vec<_>>()
                 })
             })
@@ -136,7 +140,7 @@ mod tests {
             .flat_map(|a| a.join().unwrap())
             .collect();
         offsets.sort();
-        assert_eq!(offsets, (0..100).collect::<Vec<u64>>());
+        assert_eq!(offsets, (0..1000).collect::<Vec<u64>>());
     }
     // ANCHOR_END: concurrent_test
 }

@@ -61,9 +61,8 @@ const REPLICATE_EVERY: Duration = Duration::from_millis(20);
 // ANCHOR_END: tick
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
     let (events, inbox) = mpsc::channel();
-    input.forward(events.clone(), Event::Message);
+    let node = maelstrom::init(events.clone(), Event::Message)?;
     tick_every(REPLICATE_EVERY, events);
 
     let mut replica = Replica::new(node.id(), node.node_ids());
@@ -134,19 +133,11 @@ fn replicate(node: &Node, replica: &mut Replica) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use maelstrom::{Body, Sent};
+    use maelstrom::Sent;
     use serde_json::{Value, json};
 
     fn deliver(node: &Node, replica: &mut Replica, src: &str, body: Value) {
-        let msg = Message {
-            src: src.to_string(),
-            dest: node.id().to_string(),
-            body: Body {
-                msg_id: Some(1),
-                in_reply_to: None,
-                payload: serde_json::from_value(body).unwrap(),
-            },
-        };
+        let msg = Message::request(src, node.id(), 1, serde_json::from_value(body).unwrap());
         handle(node, replica, msg).unwrap();
     }
 

@@ -1,279 +1,255 @@
-//! Reading stdin: the `init` handshake, then every later message on a thread of its own.
+//! Reading stdin: the `init` handshake, then every later message, on a thread of its
+//! own, into the node's event channel.
 
+use std::fmt;
 use std::io::{BufRead, BufReader, Write};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::thread::{self, JoinHandle};
+use std::sync::mpsc::Sender;
+use std::thread;
 
-use anyhow::{Context, bail};
-use serde::de::DeserializeOwned;
+use anyhow::bail;
+use serde::Deserialize;
+use serde::de::value::MapDeserializer;
+use serde::de::{self, DeserializeOwned};
 use serde_json::Value;
 
-use crate::message::{ErrorCode, InitPayload, Message};
+use crate::message::{ErrorCode, InitPayload, Message, RpcError};
 use crate::node::Node;
 
-/// Everything a node reads after `init`, not yet being read.
-///
-/// Turn it into a channel of messages with [`Input::into_receiver`], or feed your own
-/// event channel with [`Input::forward`].
-pub struct Input {
-    lines: Box<dyn BufRead + Send>,
-    /// How many lines have been read, so errors can name the line.
-    line_no: usize,
-    /// Messages that arrived before `init`; they are handed on first.
-    early: Vec<(usize, String)>,
-    node: Node,
-}
-
-impl std::fmt::Debug for Input {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Input")
-            .field("line_no", &self.line_no)
-            .finish_non_exhaustive()
-    }
-}
-
 // ANCHOR: init
-/// Reads `init` from stdin, answers `init_ok`, and returns the node and the rest of stdin.
-pub fn init() -> anyhow::Result<(Node, Input)> {
-    init_with(BufReader::new(std::io::stdin()), std::io::stdout())
+/// Waits for `init` on stdin and answers it. Then reads the rest of stdin on a thread
+/// of its own, and sends each message into `events`, wrapped by `wrap`.
+pub fn init<P, E>(events: Sender<E>, wrap: fn(Message<P>) -> E) -> anyhow::Result<Node>
+where
+    P: DeserializeOwned + 'static,
+    E: Send + 'static,
+{
+    let stdin = BufReader::new(std::io::stdin());
+    init_with(stdin, std::io::stdout(), events, wrap)
 }
 // ANCHOR_END: init
 
 // ANCHOR: handshake
 /// Like [`init`], with any input and output: tests use in-memory buffers.
-pub fn init_with(
-    mut input: impl BufRead + Send + 'static,
+pub fn init_with<P, E>(
+    input: impl BufRead + Send + 'static,
     output: impl Write + Send + 'static,
-) -> anyhow::Result<(Node, Input)> {
-    let mut line_no = 0;
+    events: Sender<E>,
+    wrap: fn(Message<P>) -> E,
+) -> anyhow::Result<Node>
+where
+    P: DeserializeOwned + 'static,
+    E: Send + 'static,
+{
+    let mut lines = messages(input);
+    // A peer that started first may write to us before our own init: keep its messages.
     let mut early = Vec::new();
-    loop {
-        let mut line = String::new();
-        let read = input.read_line(&mut line).context("reading stdin")?;
-        if read == 0 {
-            bail!("stdin closed after {line_no} lines without an init message");
+    let (node, init) = loop {
+        let Some((line_no, msg)) = lines.next() else {
+            bail!("stdin closed before an init message came");
+        };
+        if type_of(&msg) != Some("init") {
+            early.push((line_no, msg));
+            continue;
         }
-        line_no += 1;
-        let msg: Message<Value> = match serde_json::from_str(&line) {
-            Ok(msg) => msg,
-            Err(e) => {
-                eprintln!("{}", not_a_message(line_no, &line, &e));
-                continue;
+        match InitPayload::deserialize(msg.payload()) {
+            Ok(InitPayload::Init { node_id, node_ids }) => {
+                break (Node::new(node_id, node_ids, output), msg);
             }
-        };
-        let Ok(init) = serde_json::from_value::<Message<InitPayload>>(to_value(&msg)) else {
-            // A peer that started first may talk to us before our own init: keep it.
-            early.push((line_no, line));
-            continue;
-        };
-        let InitPayload::Init { node_id, node_ids } = &init.body.payload else {
-            continue;
-        };
-        let node = Node::new(node_id.clone(), node_ids.clone(), output);
-        node.reply(&init, InitPayload::InitOk)?;
-        let lines = Box::new(input);
-        let input = Input {
-            lines,
-            line_no,
-            early,
-            node: node.clone(),
-        };
-        return Ok((node, input));
-    }
+            _ => eprintln!("stdin line {line_no}: an init without node_id and node_ids"),
+        }
+    };
+    node.reply(&init, InitPayload::InitOk)?;
+    let reader = node.clone();
+    thread::spawn(move || read_all(&reader, early.into_iter().chain(lines), &events, wrap));
+    Ok(node)
 }
 // ANCHOR_END: handshake
 
-impl Input {
-    // ANCHOR: into_receiver
-    /// Starts the reader thread and returns a channel of the messages it reads.
-    pub fn into_receiver<P>(self) -> Receiver<Message<P>>
-    where
-        P: DeserializeOwned + Send + 'static,
-    {
-        let (tx, rx) = mpsc::channel();
-        self.forward(tx, |msg| msg);
-        rx
-    }
-    // ANCHOR_END: into_receiver
-
-    // ANCHOR: forward
-    /// Starts the reader thread; each message is wrapped by `wrap` and sent on `events`.
-    ///
-    /// Use this when the main loop waits for more than messages, e.g. timer ticks: one
-    /// event enum, one channel, many senders.
-    pub fn forward<P, E>(
-        self,
-        events: Sender<E>,
-        wrap: impl Fn(Message<P>) -> E + Send + 'static,
-    ) -> JoinHandle<()>
-    where
-        P: DeserializeOwned + Send + 'static,
-        E: Send + 'static,
-    {
-        thread::spawn(move || self.read_all(events, wrap))
-    }
-    // ANCHOR_END: forward
-
-    // ANCHOR: reader_loop
-    fn read_all<P, E>(mut self, events: Sender<E>, wrap: impl Fn(Message<P>) -> E)
-    where
-        P: DeserializeOwned,
-    {
-        for (line_no, line) in std::mem::take(&mut self.early) {
-            if !self.handle_line(line_no, &line, &events, &wrap) {
-                return;
-            }
+// ANCHOR: lines
+/// The messages on stdin, each line parsed once, with its line number. A line that is
+/// not a message is reported on stderr and skipped.
+fn messages(input: impl BufRead) -> impl Iterator<Item = (usize, Message<Value>)> {
+    let lines = input.split(b'\n').map_while(|line| match line {
+        Ok(line) => Some(line),
+        Err(e) => {
+            eprintln!("stdin: {e}");
+            None
         }
-        loop {
-            let mut line = String::new();
-            match self.lines.read_line(&mut line) {
-                Ok(0) => return, // stdin closed: the test is over.
-                Ok(_) => {}
-                Err(e) => {
-                    eprintln!("stdin: {e}");
-                    return;
+    });
+    let parse = |(line_no, line): (usize, Vec<u8>)| match serde_json::from_slice(&line) {
+        Ok(msg) => Some((line_no, msg)),
+        Err(e) => {
+            let line = String::from_utf8_lossy(&line);
+            eprintln!("stdin line {line_no}: not a message ({e}): {line}");
+            None
+        }
+    };
+    (1..).zip(lines).filter_map(parse)
+}
+// ANCHOR_END: lines
+
+// ANCHOR: read_all
+/// The reader thread: hands each message to whoever is waiting for it, until stdin
+/// closes or nobody listens on `events` any more.
+fn read_all<P: DeserializeOwned, E>(
+    node: &Node,
+    messages: impl Iterator<Item = (usize, Message<Value>)>,
+    events: &Sender<E>,
+    wrap: fn(Message<P>) -> E,
+) {
+    for (line_no, msg) in messages {
+        // A reply that a thread blocked in `Node::rpc` waits for goes straight to it.
+        let Some(msg) = node.deliver_reply(msg) else {
+            continue;
+        };
+        match P::deserialize(msg.payload()) {
+            Ok(payload) => {
+                if events.send(wrap(msg.with_payload(payload))).is_err() {
+                    return; // The main loop is gone: the node is ending.
                 }
             }
-            self.line_no += 1;
-            if !self.handle_line(self.line_no, &line, &events, &wrap) {
-                return;
-            }
+            Err(e) => refuse::<P>(node, line_no, &msg, &e),
         }
     }
-    // ANCHOR_END: reader_loop
+}
+// ANCHOR_END: read_all
 
-    // ANCHOR: route_line
-    /// Routes one line; returns false once nobody listens any more.
-    fn handle_line<P, E>(
-        &self,
-        line_no: usize,
-        line: &str,
-        events: &Sender<E>,
-        wrap: &impl Fn(Message<P>) -> E,
-    ) -> bool
-    where
-        P: DeserializeOwned,
-    {
-        let msg: Message<Value> = match serde_json::from_str(line) {
-            Ok(msg) => msg,
-            Err(e) => {
-                eprintln!("{}", not_a_message(line_no, line, &e));
-                return true;
-            }
-        };
-        // A reply some thread is blocked on in `Node::rpc` goes straight to it.
-        let Some(msg) = self.node.deliver_reply(msg) else {
-            return true;
-        };
-        match parse_payload::<P>(&msg) {
-            Ok(typed) => events.send(wrap(typed)).is_ok(),
-            Err(e) => {
-                self.refuse(line_no, line, &msg, &e);
-                true
-            }
-        }
+// ANCHOR: refuse
+/// Explains on stderr why a message was not understood and, if it was a request,
+/// answers it with an error so that the sender need not wait for a timeout.
+fn refuse<P: DeserializeOwned>(
+    node: &Node,
+    line_no: usize,
+    msg: &Message<Value>,
+    e: &serde_json::Error,
+) {
+    eprintln!(
+        "stdin line {line_no}: cannot handle this message from {} ({e})",
+        msg.src
+    );
+    if msg.body.msg_id.is_none() {
+        return;
     }
-    // ANCHOR_END: route_line
-
-    // ANCHOR: refuse
-    /// Explains on stderr why a message was not understood and, if it was a request,
-    /// answers it with an error so the sender need not wait for a timeout.
-    fn refuse(&self, line_no: usize, line: &str, msg: &Message<Value>, e: &serde_json::Error) {
-        let line = line.trim_end();
-        eprintln!("stdin line {line_no}: cannot handle this message ({e}): {line}");
-        if msg.body.msg_id.is_none() || msg.body.payload.get("type") == Some(&"init".into()) {
-            return;
-        }
-        let code = if e.to_string().starts_with("unknown variant") {
-            ErrorCode::NOT_SUPPORTED
-        } else {
-            ErrorCode::MALFORMED_REQUEST
-        };
-        if let Err(e) = self.node.reply_error(msg, code, e.to_string()) {
-            eprintln!("could not send the error reply: {e:#}");
-        }
+    let code = match type_of(msg) {
+        Some(kind) if !knows_type::<P>(kind) => ErrorCode::NOT_SUPPORTED,
+        _ => ErrorCode::MALFORMED_REQUEST,
+    };
+    if let Err(e) = node.reply(msg, RpcError::new(code, e.to_string())) {
+        eprintln!("could not send the error reply: {e:#}");
     }
-    // ANCHOR_END: refuse
 }
 
-fn parse_payload<P: DeserializeOwned>(msg: &Message<Value>) -> serde_json::Result<Message<P>> {
-    serde_json::from_value(to_value(msg))
+/// Whether the payload type `P` has a variant for messages of type `kind`.
+///
+/// Serde reports a type it does not know by calling `unknown_variant` on the error
+/// type of the input. So we give `P` an input holding the type alone, whose error type
+/// remembers whether that was the call.
+fn knows_type<P: DeserializeOwned>(kind: &str) -> bool {
+    let type_alone = MapDeserializer::new(std::iter::once(("type", kind)));
+    !matches!(P::deserialize(type_alone), Err(Probe(true)))
+}
+// ANCHOR_END: refuse
+
+/// The error type of that input: whether serde found the type unknown.
+#[derive(Debug)]
+struct Probe(bool);
+
+impl de::Error for Probe {
+    fn custom<T: fmt::Display>(_: T) -> Probe {
+        Probe(false)
+    }
+
+    fn unknown_variant(_: &str, _: &'static [&'static str]) -> Probe {
+        Probe(true)
+    }
 }
 
-fn to_value(msg: &Message<Value>) -> Value {
-    serde_json::to_value(msg).unwrap_or(Value::Null)
+impl fmt::Display for Probe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
 }
 
-fn not_a_message(line_no: usize, line: &str, e: &serde_json::Error) -> String {
-    format!(
-        "stdin line {line_no} is not a Maelstrom message ({e}): {}",
-        line.trim_end()
-    )
+impl std::error::Error for Probe {}
+
+/// The message's `"type"`, if it has one.
+fn type_of(msg: &Message<Value>) -> Option<&str> {
+    msg.payload().get("type")?.as_str()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::node::Sent;
-    use serde::{Deserialize, Serialize};
+    use serde::Serialize;
+    use serde_json::json;
     use std::io::Cursor;
+    use std::sync::mpsc;
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     #[serde(tag = "type", rename_all = "snake_case")]
     enum Payload {
         Echo { echo: String },
-    }
-
-    fn lines(text: &[&str]) -> Cursor<Vec<u8>> {
-        Cursor::new(text.join("\n").into_bytes())
+        Ping,
     }
 
     const INIT: &str = r#"{"id":0,"src":"c0","dest":"n0","body":{"type":"init","msg_id":1,"node_id":"n0","node_ids":["n0","n1"]}}"#;
-    const ECHO: &str = r#"{"src":"c1","dest":"n0","body":{"type":"echo","msg_id":1,"echo":"hi"}}"#;
+    const ECHO: &str = r#"{"src":"c1","dest":"n0","body":{"type":"echo","msg_id":2,"echo":"hi"}}"#;
 
-    #[test]
-    fn init_answers_init_ok_and_knows_the_cluster() {
+    /// Runs a node on `lines`: the payloads it handed to the main loop, and the bodies it
+    /// wrote.
+    fn run(lines: &[&[u8]]) -> anyhow::Result<(Vec<Payload>, Vec<Value>)> {
+        let (events, inbox) = mpsc::channel();
         let sent = Sent::default();
-        let (node, _) = init_with(lines(&[INIT]), sent.clone()).unwrap();
-        assert_eq!(node.id(), "n0");
-        assert_eq!(node.node_ids(), ["n0", "n1"]);
-        let out = sent.take::<Value>();
-        assert_eq!(out[0].dest, "c0");
-        assert_eq!(out[0].body.in_reply_to, Some(1));
-        assert_eq!(out[0].body.payload["type"], "init_ok");
+        let input = Cursor::new(lines.join(&b'\n'));
+        let node = init_with(input, sent.clone(), events, |msg: Message<Payload>| msg)?;
+        assert_eq!((node.id(), node.node_ids().len()), ("n0", 2));
+        let got = inbox.iter().map(Message::into_payload).collect();
+        Ok((
+            got,
+            sent.take::<Value>()
+                .into_iter()
+                .map(|m| json!(m.body))
+                .collect(),
+        ))
     }
 
     #[test]
-    fn messages_before_init_are_kept_and_garbage_is_skipped() {
-        let sent = Sent::default();
-        let (_, input) = init_with(lines(&[ECHO, "garbage", INIT, "{}", ECHO]), sent).unwrap();
-        let got: Vec<Message<Payload>> = input.into_receiver().iter().collect();
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[0].body.payload, Payload::Echo { echo: "hi".into() });
+    fn init_is_answered_and_messages_before_it_are_kept() {
+        let (got, out) = run(&[ECHO.as_bytes(), INIT.as_bytes()]).unwrap();
+        assert_eq!(got, [Payload::Echo { echo: "hi".into() }]);
+        assert_eq!(out, [json!({"type": "init_ok", "in_reply_to": 1})]);
     }
 
     #[test]
-    fn unknown_types_are_refused_with_not_supported() {
-        let sent = Sent::default();
-        let odd = r#"{"src":"c1","dest":"n0","body":{"type":"dance","msg_id":5}}"#;
-        let (_, input) = init_with(lines(&[INIT, odd]), sent.clone()).unwrap();
-        let got: Vec<Message<Payload>> = input.into_receiver().iter().collect();
-        assert!(got.is_empty());
-        let out = sent.take::<Value>();
-        let error = &out.last().unwrap().body;
-        assert_eq!(error.in_reply_to, Some(5));
-        assert_eq!(error.payload["code"], 10);
+    fn bad_lines_are_skipped_and_bad_requests_refused_without_a_panic() {
+        let lines: [&[u8]; 11] = [
+            b"garbage",
+            br#"{"src":"c0","dest":"n0","body":{"type":"init","msg_id":9}}"#,
+            INIT.as_bytes(),
+            b"",
+            b"{}",
+            b"\xff\xfe is not UTF-8",
+            br#"{"src":"c1","dest":"n0","body":{"type":"dance","msg_id":5}}"#,
+            br#"{"src":"c1","dest":"n0","body":{"type":"echo","msg_id":6}}"#,
+            br#"{"src":"c1","dest":"n0","body":{"msg_id":7}}"#,
+            br#"{"src":"n1","dest":"n0","body":{"type":"dance"}}"#,
+            ECHO.as_bytes(),
+        ];
+        let (got, out) = run(&lines).unwrap();
+        assert_eq!(got, [Payload::Echo { echo: "hi".into() }]);
+        // Not supported (10), then malformed (12) twice; nothing for the message that
+        // asked for no answer.
+        let codes: Vec<_> = out[1..]
+            .iter()
+            .map(|b| [&b["in_reply_to"], &b["code"]])
+            .collect();
+        assert_eq!(json!(codes), json!([[5, 10], [6, 12], [7, 12]]));
     }
 
     #[test]
     fn eof_before_init_is_an_error_not_a_panic() {
-        let err = init_with(lines(&["nope"]), Sent::default()).unwrap_err();
-        assert!(err.to_string().contains("without an init"), "{err}");
-    }
-
-    #[test]
-    fn errors_name_the_line() {
-        let e = serde_json::from_str::<Value>("{").unwrap_err();
-        assert!(not_a_message(17, "{", &e).starts_with("stdin line 17 "));
+        let err = run(&[ECHO.as_bytes()]).unwrap_err();
+        assert!(err.to_string().contains("before an init"), "{err}");
     }
 }

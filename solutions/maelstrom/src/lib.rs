@@ -5,10 +5,11 @@
 //! its own logic:
 //!
 //! - [`Message`] and [`Body`]: the envelope, with your own payload enum inside;
-//! - [`init`]: the `init` / `init_ok` handshake, returning a [`Node`] and an [`Input`];
-//! - [`Input`]: stdin read on a thread of its own, as a channel of messages;
-//! - [`Node`]: `send`, `reply`, `reply_error` and a blocking `rpc` with a timeout;
-//! - [`kv`]: a client for Maelstrom's key-value services, built on `rpc`.
+//! - [`init`]: the `init` / `init_ok` handshake, then a thread that sends every later
+//!   message into your event channel, for your main loop to handle;
+//! - [`Node`]: `send`, `reply`, and `rpc`, a request that blocks until its reply;
+//! - [`kv`]: a client for Maelstrom's key-value services, built on `rpc`;
+//! - [`Node::in_memory`] and [`Message::request`]: node logic under test, without stdin.
 //!
 //! [Maelstrom]: https://github.com/jepsen-io/maelstrom
 
@@ -17,6 +18,6 @@ pub mod kv;
 mod message;
 mod node;
 
-pub use input::{Input, init, init_with};
-pub use message::{Body, ErrorBody, ErrorCode, Message};
-pub use node::{Node, RpcError, Sent};
+pub use input::{init, init_with};
+pub use message::{Body, ErrorCode, Message, RpcError};
+pub use node::{Node, Sent};

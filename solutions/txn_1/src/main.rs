@@ -3,6 +3,8 @@
 
 mod txn;
 
+use std::sync::mpsc;
+
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
 use txn::{MicroOp, Store};
@@ -18,9 +20,10 @@ enum Payload {
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let mut store = Store::default();
-    for msg in input.into_receiver() {
+    for msg in inbox {
         handle(&node, &mut store, msg)?;
     }
     Ok(())
@@ -40,7 +43,6 @@ fn handle(node: &Node, store: &mut Store, msg: Message<Payload>) -> anyhow::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use maelstrom::Body;
     use serde_json::{Value, json};
 
     #[test]
@@ -48,15 +50,7 @@ mod tests {
         let (node, sent) = Node::in_memory("n0", &["n0"]);
         let mut store = Store::default();
         let body = json!({"type": "txn", "txn": [["w", 3, 1], ["r", 3, null]]});
-        let msg = Message {
-            src: "c1".to_string(),
-            dest: "n0".to_string(),
-            body: Body {
-                msg_id: Some(4),
-                in_reply_to: None,
-                payload: serde_json::from_value(body).unwrap(),
-            },
-        };
+        let msg = Message::request("c1", "n0", 4, serde_json::from_value(body).unwrap());
         handle(&node, &mut store, msg).unwrap();
         let reply = &sent.take::<Value>()[0].body;
         assert_eq!(reply.in_reply_to, Some(4));

@@ -36,9 +36,8 @@ const REPLICATE_EVERY: Duration = Duration::from_millis(100);
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
     let (events, inbox) = mpsc::channel();
-    input.forward(events.clone(), Event::Message);
+    let node = maelstrom::init(events.clone(), Event::Message)?;
     tick_every(REPLICATE_EVERY, events);
 
     let mut store = Store::new(node.id(), node.node_ids(), MAX_BATCH);
@@ -88,19 +87,10 @@ fn replicate(node: &Node, store: &mut Store) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use maelstrom::Body;
     use serde_json::{Value, json};
 
     fn deliver(node: &Node, store: &mut Store, src: &str, body: Value) {
-        let msg = Message {
-            src: src.to_string(),
-            dest: node.id().to_string(),
-            body: Body {
-                msg_id: Some(1),
-                in_reply_to: None,
-                payload: serde_json::from_value(body).unwrap(),
-            },
-        };
+        let msg = Message::request(src, node.id(), 1, serde_json::from_value(body).unwrap());
         handle(node, store, msg).unwrap();
     }
 

@@ -2,6 +2,8 @@
 //! never hands out twice, so no two nodes can produce the same id and no node needs
 //! to ask anyone before answering.
 
+use std::sync::mpsc;
+
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
 
@@ -43,9 +45,10 @@ impl Ids {
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let mut ids = Ids::new(node.id());
-    for msg in input.into_receiver() {
+    for msg in inbox {
         handle(&node, &mut ids, msg)?;
     }
     Ok(())
@@ -76,15 +79,7 @@ mod tests {
         let (node, sent) = Node::in_memory(node_id, &["n0", "n1", "n2"]);
         let mut ids = Ids::new(node_id);
         for msg_id in 1..=count {
-            let request = Message {
-                src: "c1".to_string(),
-                dest: node_id.to_string(),
-                body: maelstrom::Body {
-                    msg_id: Some(msg_id),
-                    in_reply_to: None,
-                    payload: Payload::Generate,
-                },
-            };
+            let request = Message::request("c1", node_id, msg_id, Payload::Generate);
             handle(&node, &mut ids, request).unwrap();
         }
         let replies = sent.take::<Payload>();

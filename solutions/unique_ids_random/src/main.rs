@@ -4,6 +4,7 @@
 
 use std::fs::File;
 use std::io::Read;
+use std::sync::mpsc;
 
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
@@ -29,9 +30,10 @@ fn random_id(source: &mut File) -> anyhow::Result<String> {
 // ANCHOR_END: random_id
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let mut source = File::open("/dev/urandom")?;
-    for msg in input.into_receiver() {
+    for msg in inbox {
         handle(&node, &mut source, msg)?;
     }
     Ok(())

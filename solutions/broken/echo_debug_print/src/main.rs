@@ -2,6 +2,8 @@
 //! line added. `println!` writes to stdout, which is the node's network: the
 //! runner tries to read the debug line as a message and rejects it.
 
+use std::sync::mpsc;
+
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
 
@@ -13,8 +15,9 @@ enum Payload {
 }
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
-    for msg in input.into_receiver() {
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
+    for msg in inbox {
         handle(&node, msg)?;
     }
     Ok(())

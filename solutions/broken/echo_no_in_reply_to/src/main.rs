@@ -1,6 +1,8 @@
 //! A broken echo node, kept for the book: it answers with `send` instead of `reply`,
 //! so its answers carry no `in_reply_to` and no client ever recognises them.
 
+use std::sync::mpsc;
+
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
 
@@ -12,8 +14,9 @@ enum Payload {
 }
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
-    for msg in input.into_receiver() {
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
+    for msg in inbox {
         handle(&node, msg)?;
     }
     Ok(())

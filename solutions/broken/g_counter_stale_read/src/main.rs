@@ -3,8 +3,10 @@
 //! An add reads the total and writes total + delta. Two things go wrong: seq-kv may
 //! answer the read from an old state, and another node may add between our read and
 //! our write. Either way the write throws adds away, and the final reads come up short.
-//! The chapter shows this failing next to `g_counter_cas`, which fixes both with a
+//! The chapter shows this failing next to `g_counter`, which fixes both with a
 //! compare-and-set loop and a catch-up write before reading.
+
+use std::sync::mpsc;
 
 use maelstrom::kv::Kv;
 use maelstrom::{ErrorCode, Message, Node, RpcError};
@@ -22,9 +24,10 @@ enum Payload {
 const COUNTER: &str = "counter";
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     let kv = Kv::seq(&node);
-    for msg in input.into_receiver() {
+    for msg in inbox {
         let result = match msg.payload() {
             Payload::Add { delta } => add(&kv, *delta).map(|()| Payload::AddOk),
             Payload::Read => read(&kv).map(|value| Payload::ReadOk { value }),
@@ -42,7 +45,7 @@ fn answer(
 ) -> anyhow::Result<()> {
     match result {
         Ok(reply) => node.reply(msg, reply),
-        Err(e) => node.reply_error(msg, ErrorCode::CRASH, e.to_string()),
+        Err(e) => node.reply(msg, RpcError::new(ErrorCode::CRASH, e.to_string())),
     }
 }
 

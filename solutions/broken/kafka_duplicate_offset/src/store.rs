@@ -29,7 +29,7 @@ fn committed_key(key: &str) -> String {
 // ANCHOR_END: keys
 
 fn is_precondition_failed(e: &RpcError) -> bool {
-    e.code() == Some(ErrorCode::PRECONDITION_FAILED)
+    e.code == ErrorCode::PRECONDITION_FAILED
 }
 
 impl Store {
@@ -92,6 +92,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Barrier};
+    use std::thread;
 
     #[test]
     fn offsets_count_up_per_key_and_commits_only_move_forward() {
@@ -107,4 +109,32 @@ mod tests {
         let committed = store.committed(&keys).unwrap();
         assert_eq!(committed, BTreeMap::from([("a".to_string(), 5)]));
     }
+
+    // ANCHOR: concurrent_test
+    #[test]
+    #[ignore = "kafka_2's test, which this append fails: run it with --ignored"]
+    fn concurrent_appends_get_distinct_offsets() {
+        // Two "nodes" share one store and append to the same key at the same time.
+        let store = Store::new(Kv::in_memory());
+        // Without the barrier, the first thread could be done before the second began.
+        let start = Arc::new(Barrier::new(2));
+        let appenders: Vec<_> = (0..2)
+            .map(|n| {
+                let (store, start) = (store.clone(), start.clone());
+                thread::spawn(move || {
+                    start.wait();
+                    (0..500)
+                        .map(|i| store.append("k", n * 1000 + i).unwrap())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut offsets: Vec<u64> = appenders
+            .into_iter()
+            .flat_map(|a| a.join().unwrap())
+            .collect();
+        offsets.sort();
+        assert_eq!(offsets, (0..1000).collect::<Vec<u64>>());
+    }
+    // ANCHOR_END: concurrent_test
 }

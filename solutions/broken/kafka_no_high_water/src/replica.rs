@@ -134,3 +134,67 @@ impl Replica {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nodes() -> Vec<String> {
+        vec!["n0".to_string(), "n1".to_string()]
+    }
+
+    /// Delivers whatever `from` has for `to` on this tick.
+    fn tick(from: &mut Replica, from_id: &str, to: &mut Replica, to_id: &str) {
+        if let Some(batch) = from.batch_for(to_id) {
+            to.receive(from_id, batch);
+        }
+    }
+
+    // ANCHOR: hwm_test
+    #[test]
+    #[ignore = "kafka_3's test, which this node fails: run it with --ignored"]
+    fn a_message_is_polled_only_once_its_offset_is_settled() {
+        let (mut n0, mut n1) = (Replica::new("n0", &nodes()), Replica::new("n1", &nodes()));
+        // Clocks start equal; n0 takes two sends and n1 one, without talking.
+        let a = n0.send("k", 10);
+        let b = n0.send("k", 11);
+        let c = n1.send("k", 20);
+        assert_eq!((a, b, c), (2, 4, 3));
+        // n0 cannot show its own messages yet: n1 might still hand out offset 3.
+        assert_eq!(n0.poll("k", 0), []);
+
+        // n0's batch carries its messages and its clock, 2: a promise that all its
+        // later offsets come from clock 3 or above. n1 now knows everything below 6.
+        tick(&mut n0, "n0", &mut n1, "n1");
+        assert_eq!(n1.poll("k", 0), [(2, 10), (3, 20), (4, 11)]);
+        // n0 must wait for n1's answer, which brings offset 3 and n1's clock, now 2.
+        assert_eq!(n0.poll("k", 0), []);
+        tick(&mut n1, "n1", &mut n0, "n0");
+        assert_eq!(n0.poll("k", 0), [(2, 10), (3, 20), (4, 11)]);
+
+        // Having seen clock 2, n1's next offset is above everything polled so far.
+        assert_eq!(n1.send("k", 21), 7);
+    }
+    // ANCHOR_END: hwm_test
+
+    #[test]
+    fn commits_replicate_and_only_move_forward() {
+        let (mut n0, mut n1) = (Replica::new("n0", &nodes()), Replica::new("n1", &nodes()));
+        n0.commit("k", 8);
+        n1.commit("k", 5);
+        tick(&mut n0, "n0", &mut n1, "n1");
+        tick(&mut n1, "n1", &mut n0, "n0");
+        let keys = ["k".to_string(), "other".to_string()];
+        let expected = BTreeMap::from([("k".to_string(), 8)]);
+        assert_eq!(n0.committed(&keys), expected);
+        assert_eq!(n1.committed(&keys), expected);
+    }
+
+    #[test]
+    fn a_single_node_shows_everything_at_once() {
+        let mut n0 = Replica::new("n0", &["n0".to_string()]);
+        assert_eq!(n0.send("k", 1), 1);
+        assert_eq!(n0.send("k", 2), 2);
+        assert_eq!(n0.poll("k", 2), [(2, 2)]);
+    }
+}

@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Sender};
 use std::thread;
 use std::time::Duration;
 
-use maelstrom::{ErrorCode, Message, Node};
+use maelstrom::{ErrorCode, Message, Node, RpcError};
 use replication::Batch;
 use serde::{Deserialize, Serialize};
 use store::{Committed, MAX_BATCH, Store};
@@ -36,9 +36,8 @@ const REPLICATE_EVERY: Duration = Duration::from_millis(100);
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
     let (events, inbox) = mpsc::channel();
-    input.forward(events.clone(), Event::Message);
+    let node = maelstrom::init(events.clone(), Event::Message)?;
     tick_every(REPLICATE_EVERY, events);
 
     let mut store = Store::new(node.id(), node.node_ids(), MAX_BATCH);
@@ -65,7 +64,10 @@ fn handle(node: &Node, store: &mut Store, msg: Message<Payload>) -> anyhow::Resu
     match msg.payload() {
         Payload::Txn { txn } => match store.execute(txn) {
             Ok(txn) => node.reply(&msg, Payload::TxnOk { txn }),
-            Err(_) => node.reply_error(&msg, ErrorCode::TXN_CONFLICT, "wrote a key twice"),
+            Err(_) => node.reply(
+                &msg,
+                RpcError::new(ErrorCode::TXN_CONFLICT, "wrote a key twice"),
+            ),
         },
         Payload::Replicate { batch } => {
             store.receive(&msg.src, batch.clone());
@@ -84,3 +86,44 @@ fn replicate(node: &Node, store: &mut Store) -> anyhow::Result<()> {
     Ok(())
 }
 // ANCHOR_END: handle
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn deliver(node: &Node, store: &mut Store, src: &str, body: Value) {
+        let msg = Message::request(src, node.id(), 1, serde_json::from_value(body).unwrap());
+        handle(node, store, msg).unwrap();
+    }
+
+    #[test]
+    fn a_write_on_one_node_is_read_on_the_other_after_a_tick() {
+        let ids = ["n0", "n1"];
+        let (node0, sent0) = Node::in_memory("n0", &ids);
+        let (node1, sent1) = Node::in_memory("n1", &ids);
+        let mut s0 = Store::new("n0", node0.node_ids(), MAX_BATCH);
+        let mut s1 = Store::new("n1", node1.node_ids(), MAX_BATCH);
+
+        deliver(
+            &node0,
+            &mut s0,
+            "c1",
+            json!({"type": "txn", "txn": [["w", 1, 5]]}),
+        );
+        sent0.take::<Value>();
+        replicate(&node0, &mut s0).unwrap();
+        for msg in sent0.take::<Value>() {
+            deliver(&node1, &mut s1, &msg.src, msg.body.payload);
+        }
+
+        deliver(
+            &node1,
+            &mut s1,
+            "c2",
+            json!({"type": "txn", "txn": [["r", 1, null]]}),
+        );
+        let reply = sent1.take::<Value>().pop().unwrap().body.payload;
+        assert_eq!(reply, json!({"type": "txn_ok", "txn": [["r", 1, 5]]}));
+    }
+}

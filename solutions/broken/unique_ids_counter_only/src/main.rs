@@ -2,6 +2,8 @@
 //! node keeps for itself, so every node hands out 0, 1, 2, ... and ids from different
 //! nodes collide.
 
+use std::sync::mpsc;
+
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
 
@@ -14,11 +16,12 @@ enum Payload {
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     // The bug: this counter is unique on one node only. Every other node
     // starts its own counter at 0 too.
     let mut next: u64 = 0;
-    for msg in input.into_receiver() {
+    for msg in inbox {
         handle(&node, &mut next, msg)?;
     }
     Ok(())

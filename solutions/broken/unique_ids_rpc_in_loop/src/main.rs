@@ -4,9 +4,10 @@
 //! could give: its own `next_id` request sits in the queue behind the `rpc` that
 //! waits for it. Every request to the leader queues up behind that wait.
 
+use std::sync::mpsc;
 use std::time::Duration;
 
-use maelstrom::{ErrorCode, Message, Node};
+use maelstrom::{ErrorCode, Message, Node, RpcError};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -23,12 +24,13 @@ enum Payload {
 const LEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
     // Every node sees the same list, so every node picks the same leader.
     let leader = node.node_ids()[0].clone();
     let mut next: u64 = 0;
     // ANCHOR: main_loop
-    for msg in input.into_receiver() {
+    for msg in inbox {
         match msg.payload() {
             // The bug: `rpc` blocks this loop until the leader answers. On
             // the leader, the `next_id` it sends itself waits in the same
@@ -51,19 +53,23 @@ fn main() -> anyhow::Result<()> {
 fn answer_client(
     node: &Node,
     request: &Message<Payload>,
-    answer: Result<Payload, maelstrom::RpcError>,
+    answer: Result<Payload, RpcError>,
 ) -> anyhow::Result<()> {
     match answer {
         Ok(Payload::NextIdOk { id }) => node.reply(request, Payload::GenerateOk { id }),
-        Ok(other) => node.reply_error(
+        Ok(other) => node.reply(
             request,
-            ErrorCode::CRASH,
-            format!("unexpected answer from the leader: {other:?}"),
+            RpcError::new(
+                ErrorCode::CRASH,
+                format!("unexpected answer from the leader: {other:?}"),
+            ),
         ),
-        Err(e) => node.reply_error(
+        Err(e) => node.reply(
             request,
-            ErrorCode::TEMPORARILY_UNAVAILABLE,
-            format!("no id from the leader: {e}"),
+            RpcError::new(
+                ErrorCode::TEMPORARILY_UNAVAILABLE,
+                format!("no id from the leader: {e}"),
+            ),
         ),
     }
 }

@@ -1,0 +1,1 @@
+../../../solutions/g_counter_gossip/src/counter.rs

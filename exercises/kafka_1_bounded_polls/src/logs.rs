@@ -1,0 +1,1 @@
+../../../solutions/kafka_1/src/logs.rs

@@ -1,0 +1,1 @@
+../../../solutions/txn_1/src/txn.rs

@@ -1,0 +1,1 @@
+../../../solutions/txn_2/src/replication.rs

@@ -1,0 +1,1 @@
+../../../solutions/txn_3/src/txn.rs

@@ -1,0 +1,1 @@
+../../../kafka_1/src/logs.rs
