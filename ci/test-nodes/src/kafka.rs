@@ -17,9 +17,18 @@ pub enum Fault {
     LoseAcked,
     /// A poll starts one message after the offset asked for.
     SkipPoll,
+    /// A send is stored, but answered with a definite error (11, temporarily
+    /// unavailable), which promises it did not happen.
+    FailStoredSend,
+    /// A `commit_offsets` is answered with a definite error (22, precondition failed, as
+    /// when a compare-and-set in lin-kv loses), for the first few commits only.
+    FailCommit,
 }
 
 const EVERY: u64 = 8;
+/// How many commits [`Fault::FailCommit`] fails, so that the final polls, which stop
+/// only when they have read everything, are not disturbed.
+const FAILED_COMMITS: u64 = 10;
 
 #[derive(Debug, Default)]
 struct Log {
@@ -29,6 +38,7 @@ struct Log {
     committed: HashMap<String, i64>,
     sends: u64,
     polls: u64,
+    commits: u64,
 }
 
 impl Log {
@@ -73,6 +83,11 @@ impl Log {
     }
 }
 
+/// An error reply with a definite code.
+fn error(code: u64) -> Value {
+    json!({"type": "error", "code": code, "text": "deliberately failed"})
+}
+
 /// Serves send, poll, commit_offsets and list_committed_offsets until stdin closes.
 pub fn serve(node: &Node, inbox: Receiver<Value>, fault: Fault) {
     let mut log = Log::default();
@@ -82,13 +97,25 @@ pub fn serve(node: &Node, inbox: Receiver<Value>, fault: Fault) {
             "send" => {
                 let key = body["key"].as_str().unwrap_or_default();
                 let offset = log.send(key, body["msg"].clone(), fault);
-                json!({"type": "send_ok", "offset": offset})
+                if fault == Fault::FailStoredSend && log.sends.is_multiple_of(EVERY) {
+                    error(11)
+                } else {
+                    json!({"type": "send_ok", "offset": offset})
+                }
             }
             "poll" => {
                 let offsets = body["offsets"].as_object().cloned().unwrap_or_default();
                 json!({"type": "poll_ok", "msgs": log.poll(&offsets, fault)})
             }
             "commit_offsets" => {
+                log.commits += 1;
+                if fault == Fault::FailCommit
+                    && log.commits.is_multiple_of(EVERY)
+                    && log.commits <= EVERY * FAILED_COMMITS
+                {
+                    node.reply(&message, error(22));
+                    continue;
+                }
                 for (key, offset) in body["offsets"].as_object().into_iter().flatten() {
                     let committed = log.committed.entry(key.clone()).or_insert(0);
                     *committed = (*committed).max(offset.as_i64().unwrap_or(0));
