@@ -234,10 +234,11 @@ fn opts_json(opts: &TestOpts, nodes: &[String]) -> Value {
         "bin": opts.bin,
         "args": opts.bin_args,
         "nodes": nodes,
-        "time-limit": opts.time_limit,
+        // Whole numbers, as the command line takes them.
+        "time-limit": opts.time_limit as u64,
         "rate": opts.rate,
         "concurrency": opts.client_threads(),
-        "latency": opts.latency,
+        "latency": opts.latency as u64,
         "latency-dist": format!("{:?}", opts.latency_dist).to_lowercase(),
         "nemesis": opts.nemesis,
         "nemesis-interval": opts.nemesis_interval,

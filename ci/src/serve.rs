@@ -289,17 +289,18 @@ fn options(results: &Value) -> String {
             flag(&format!("--{key}"), text(v));
         }
     }
-    // Shown only when set to something other than the default.
+    // Shown only when set to something other than the default (older runs wrote whole
+    // numbers as 10.0).
     for (key, default) in [
-        ("latency", "0.0"),
-        ("latency-dist", "constant"),
-        ("nemesis", ""),
-        ("nemesis-interval", "10.0"),
-        ("availability", "null"),
-        ("topology", "grid"),
+        ("latency", &["0", "0.0"][..]),
+        ("latency-dist", &["constant"]),
+        ("nemesis", &[""]),
+        ("nemesis-interval", &["10", "10.0"]),
+        ("availability", &["null"]),
+        ("topology", &["grid"]),
     ] {
         if let Some(v) = opts.get(key)
-            && list(v) != default
+            && !default.contains(&list(v).as_str())
         {
             flag(&format!("--{key}"), list(v));
         }
@@ -458,7 +459,7 @@ mod tests {
             old.join("results.json"),
             json!({"valid?": true, "seed": 7,
                    "opts": {"workload": "echo", "bin": "target/debug/echo", "nodes": ["n0"],
-                            "time-limit": 10.0, "rate": 5.0, "latency": 0.0,
+                            "time-limit": 10, "rate": 5.0, "latency": 0,
                             "nemesis": ["partition"], "topology": "grid",
                             "args": ["mode=fast"]},
                    "net": {"servers": {"msgs-per-op": 0.0}}})
@@ -501,7 +502,7 @@ mod tests {
         assert!(html.contains("stable latency median 10 ms, max 90 ms"));
         assert!(html.contains("0.00 msgs/op · seed 7"));
         assert!(html.contains(
-            "-w echo --bin target/debug/echo --node-count 1 --time-limit 10.0 --rate 5.0 \
+            "-w echo --bin target/debug/echo --node-count 1 --time-limit 10 --rate 5.0 \
              --nemesis partition mode=fast"
         ));
         assert!(!html.contains("--latency"), "defaults are left out");
