@@ -91,6 +91,30 @@ impl Op {
     pub fn is_client(&self) -> bool {
         matches!(self.process, Process::Client(_))
     }
+
+    /// For an operation whose client threw instead of completing, what it threw
+    /// (see [`exception_error`]).
+    pub fn exception_kind(&self) -> Option<&str> {
+        if self.kind != OpType::Info || !self.is_client() {
+            return None;
+        }
+        let error = self.error.as_ref()?.as_str()?;
+        let (kind, _) = error.strip_prefix(INDETERMINATE)?.split_once(": ")?;
+        Some(kind)
+    }
+}
+
+const INDETERMINATE: &str = "indeterminate: ";
+
+/// The error of an operation whose client threw instead of completing it. Maelstrom's
+/// client throws a map whose `:type` is `timeout`, `rpc-error` or
+/// `malformed-rpc-response` (`src/maelstrom/client.clj`); unless the workload's
+/// `with-errors` catches it, Jepsen's interpreter records the operation as `info` with
+/// the error `"indeterminate: <message>"` (`jepsen/src/jepsen/generator/interpreter.clj`,
+/// `spawn-worker`), and the `exceptions` checker lists it. Here the message starts with
+/// the thrown `:type`, which [`Op::exception_kind`] reads back.
+pub fn exception_error(kind: &str, detail: &str) -> Value {
+    Value::String(format!("{INDETERMINATE}{kind}: {detail}"))
 }
 
 /// An invocation and its completion, if it completed.

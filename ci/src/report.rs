@@ -166,18 +166,6 @@ pub struct RunFacts<'a> {
 
 /// Writes every file of the run and returns the outcome with its summary.
 pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
-    let valid = match (run.failure, run.analysis) {
-        (None, Some(analysis)) => analysis.valid,
-        _ => Validity::Invalid,
-    };
-    let exit_code = match (run.failure, valid) {
-        (Some(_), _) => 255,
-        (None, Validity::Valid) => 0,
-        (None, Validity::Invalid) => 1,
-        (None, Validity::Unknown) => 2,
-    };
-    let results = results(run, valid);
-
     store.write("history.jsonl", |out| {
         for op in run.history {
             serde_json::to_writer(&mut *out, op)?;
@@ -187,6 +175,21 @@ pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
     });
     // Drawn from the files just written (and the journal), so the summary can name them.
     let pictures = crate::viz::write_all(store.dir());
+    let perf = perf(&pictures);
+    let valid = match (run.failure, run.analysis) {
+        (None, Some(analysis)) => analysis.valid.and(perf.valid),
+        _ => Validity::Invalid,
+    };
+    let exit_code = match (run.failure, valid) {
+        (Some(_), _) => 255,
+        (None, Validity::Valid) => 0,
+        (None, Validity::Invalid) => 1,
+        (None, Validity::Unknown) => 2,
+    };
+    let mut results = results(run, valid);
+    if run.analysis.is_some() {
+        results.insert("perf".into(), Value::Object(perf.results));
+    }
     let summary = summary(store, run, valid, &pictures);
     store.write("results.json", |out| {
         serde_json::to_writer_pretty(&mut *out, &results)?;
@@ -203,6 +206,34 @@ pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
         failure: run.failure.cloned(),
         seed: run.seed,
     }
+}
+
+/// Maelstrom's `perf` result (Jepsen's `checker/perf`, `jepsen/src/jepsen/checker.clj`):
+/// it draws the latency and rate plots and says `valid? true`, or `unknown` when they
+/// could not be drawn, which makes the whole run unknown. Here the plots are
+/// `latency.svg` and `rate.svg`. (Maelstrom's `timeline` checker, which writes
+/// `timeline.html`, has no counterpart: see the runner chapter.)
+fn perf(pictures: &anyhow::Result<Vec<PathBuf>>) -> crate::checker::Verdict {
+    use crate::checker::Verdict;
+    let drawn = |name: &str| match pictures {
+        Ok(files) => files.iter().any(|f| f.ends_with(name)),
+        Err(_) => false,
+    };
+    let graph = |name: &str| {
+        if drawn(name) {
+            Verdict::new(Validity::Valid)
+        } else {
+            let why = match pictures {
+                Err(e) => format!("{e:#}"),
+                Ok(_) => format!("{name} was not drawn"),
+            };
+            Verdict::new(Validity::Unknown).with("error", why)
+        }
+    };
+    let (latency, rate) = (graph("latency.svg"), graph("rate.svg"));
+    Verdict::new(latency.valid.and(rate.valid))
+        .with("latency-graph", latency.results)
+        .with("rate-graph", rate.results)
 }
 
 fn results(run: &RunFacts<'_>, valid: Validity) -> Map<String, Value> {
@@ -363,6 +394,8 @@ fn pictures_line(pictures: &anyhow::Result<Vec<std::path::PathBuf>>) -> Option<S
             Some(format!("Pictures: {}", names.join(" ")))
         }
         Ok(_) => None,
-        Err(e) => Some(format!("Pictures: not drawn: {e:#}")),
+        Err(e) => Some(format!(
+            "Pictures: not drawn, so the perf check is unknown, as in Maelstrom: {e:#}"
+        )),
     }
 }

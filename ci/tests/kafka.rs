@@ -114,3 +114,20 @@ fn a_log_that_keeps_failed_sends_has_aborted_reads() {
     assert_eq!(bad_error_types(&out), ["G1a"], "{}", out.summary);
     assert!(out.summary.contains("whose send failed"), "{}", out.summary);
 }
+
+/// A reply that does not fit its schema escapes kafka's `with-errors` as an exception
+/// (`check-body` in `src/maelstrom/client.clj`): the send is indeterminate, and Jepsen's
+/// `unhandled-exceptions` checker lists it. The log itself is correct.
+#[test]
+fn malformed_replies_are_listed_as_exceptions() {
+    let out = challenge("log_malformed_send_ok");
+    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
+    let listed = &out.results["exceptions"]["exceptions"];
+    assert_eq!(
+        listed[0]["class"], "malformed-rpc-response",
+        "{}",
+        out.summary
+    );
+    assert_eq!(listed[0]["example"]["f"], "send", "{}", out.summary);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{}", out.summary);
+}

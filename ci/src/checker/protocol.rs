@@ -75,9 +75,13 @@ pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
             shorten(body, 120)
         ));
     }
+    // A timeout `with-errors` caught, or one that escaped as an exception (g-counter).
     let timeouts = history
         .iter()
-        .filter(|op| op.is_client() && op.error.as_ref().is_some_and(|e| e == "net-timeout"))
+        .filter(|op| {
+            op.is_client() && op.error.as_ref().is_some_and(|e| e == "net-timeout")
+                || op.exception_kind() == Some("timeout")
+        })
         .count();
     if timeouts > 0 {
         let hint = if observed.unmatched.count > 0 {

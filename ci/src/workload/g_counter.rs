@@ -14,7 +14,7 @@ use super::schema::{Field, checked_call};
 use super::{Client, Completion, FinalContext, Generator, Invocation, Rpc, RpcFailure, Workload};
 use crate::checker::{Verdict, g_counter};
 use crate::cli::TestOpts;
-use crate::history::{Op, OpType};
+use crate::history::Op;
 
 /// The grow-only counter workload.
 #[derive(Debug, Default)]
@@ -91,12 +91,10 @@ impl Client for CounterClient {
         };
         match outcome {
             Ok(value) => Completion::ok(value),
-            // This client does not sort errors into definite and indefinite: whatever
-            // went wrong, nobody knows whether the add happened.
-            Err(failure) => Completion {
-                kind: OpType::Info,
-                ..Completion::from_failure(op.value.clone(), &failure, false)
-            },
+            // pn_counter.clj's client has no `with-errors`: whatever went wrong (a
+            // timeout, even a definite error code) escapes as an exception, and nobody
+            // knows whether the add happened.
+            Err(failure) => Completion::exception(op.value.clone(), &failure),
         }
     }
 }
@@ -104,6 +102,7 @@ impl Client for CounterClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::OpType;
     use crate::workload::Canned;
     use rand::SeedableRng;
 
@@ -145,9 +144,15 @@ mod tests {
             code: 11,
             text: "later".into(),
         };
-        for failure in [RpcFailure::Timeout, definite] {
+        for (failure, kind) in [(RpcFailure::Timeout, "timeout"), (definite, "rpc-error")] {
             let add = invoke("add", json!(3), Err(failure.clone()));
             assert_eq!((add.kind, add.value), (OpType::Info, json!(3)));
+            let error = add.error.unwrap();
+            let error = error.as_str().unwrap();
+            assert!(
+                error.starts_with(&format!("indeterminate: {kind}: ")),
+                "{error}"
+            );
             assert_eq!(invoke("read", Value::Null, Err(failure)).kind, OpType::Info);
         }
         let float = invoke(

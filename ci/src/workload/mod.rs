@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::checker::Verdict;
 use crate::cli::{TestOpts, WorkloadName};
-use crate::history::{Op, OpType};
+use crate::history::{Op, OpType, exception_error};
 
 /// The workload `-w` names.
 pub fn for_name(name: WorkloadName) -> Box<dyn Workload> {
@@ -118,9 +118,25 @@ pub fn error_name(code: u64) -> &'static str {
 }
 
 impl Completion {
+    /// An operation whose client threw instead of completing it: `info`, with the error
+    /// Jepsen's interpreter records (see [`crate::history::exception_error`]). Workloads
+    /// whose Maelstrom client has no `with-errors` (g-counter) end every failure so, the
+    /// others only malformed replies.
+    pub fn exception(value: Value, failure: &RpcFailure) -> Completion {
+        let error = match failure {
+            RpcFailure::Timeout => exception_error("timeout", "no reply within 5 s"),
+            RpcFailure::Error { code, text } => exception_error(
+                "rpc-error",
+                &format!("error {code} ({}) {text:?}", error_name(*code)),
+            ),
+            RpcFailure::Malformed(why) => exception_error("malformed-rpc-response", why),
+        };
+        Completion::info(value, error)
+    }
+
     /// Maelstrom's rule (`client.clj`, `with-errors`) for a failed RPC: definite errors
     /// fail; timeouts and indefinite errors fail only when `f` is idempotent, otherwise
-    /// they are `info`; malformed replies are always `info`.
+    /// they are `info`. A malformed reply escapes `with-errors` as an exception.
     pub fn from_failure(value: Value, failure: &RpcFailure, idempotent: bool) -> Completion {
         match failure {
             RpcFailure::Timeout if idempotent => Completion::fail(value, "net-timeout".into()),
@@ -133,9 +149,7 @@ impl Completion {
                     Completion::info(value, error)
                 }
             }
-            RpcFailure::Malformed(why) => {
-                Completion::info(value, serde_json::json!(["malformed-response", why]))
-            }
+            RpcFailure::Malformed(_) => Completion::exception(value, failure),
         }
     }
 

@@ -20,6 +20,9 @@ pub enum Fault {
     /// A send is stored, but answered with a definite error (11, temporarily
     /// unavailable), which promises it did not happen.
     FailStoredSend,
+    /// A send is stored, but its `send_ok` gives the offset as a string, which does
+    /// not fit the reply's schema.
+    MalformedSendOk,
     /// A `commit_offsets` is answered with a definite error (22, precondition failed, as
     /// when a compare-and-set in lin-kv loses), for the first few commits only.
     FailCommit,
@@ -97,8 +100,11 @@ pub fn serve(node: &Node, inbox: Receiver<Value>, fault: Fault) {
             "send" => {
                 let key = body["key"].as_str().unwrap_or_default();
                 let offset = log.send(key, body["msg"].clone(), fault);
-                if fault == Fault::FailStoredSend && log.sends.is_multiple_of(EVERY) {
+                let faulty = log.sends.is_multiple_of(EVERY);
+                if fault == Fault::FailStoredSend && faulty {
                     error(11)
+                } else if fault == Fault::MalformedSendOk && faulty {
+                    json!({"type": "send_ok", "offset": offset.to_string()})
                 } else {
                     json!({"type": "send_ok", "offset": offset})
                 }
