@@ -316,7 +316,12 @@ fn summary(
                 Validity::Invalid => "INVALID",
                 Validity::Unknown => "unknown",
             };
-            lines.push(format!("  {name:<14}{word}"));
+            let own = if crate::checker::RUNNERS_OWN.contains(name) {
+                "  (this runner's own check; Maelstrom has none)"
+            } else {
+                ""
+            };
+            lines.push(format!("  {name:<14}{word}{own}"));
             lines.extend(verdict.explanation.iter().map(|why| format!("    {why}")));
         }
     }

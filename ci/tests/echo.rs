@@ -198,3 +198,18 @@ fn results_carry_maelstrom_perf() {
     let store = out.store.unwrap();
     assert!(store.join("latency.svg").exists() && store.join("rate.svg").exists());
 }
+
+/// The summary marks the checks Maelstrom does not have.
+#[test]
+fn the_summary_marks_the_runners_own_checks() {
+    let out = short("correct_echo");
+    assert_mentions(
+        &out.summary,
+        &["  protocol      valid  (this runner's own check; Maelstrom has none)\n"],
+    );
+    assert!(
+        !out.summary.contains("workload      valid  ("),
+        "{}",
+        out.summary
+    );
+}
