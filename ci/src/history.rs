@@ -62,8 +62,14 @@ pub struct Op {
     /// `poll`, `assign`, `crash`, `txn`, `start-partition`, ...
     pub f: String,
     /// On `invoke`, what was asked; on `ok`, what was observed; otherwise the request.
+    /// Integers beyond 64 bits are kept exact (see [`crate::json`]).
+    #[serde(serialize_with = "crate::json::serialize")]
     pub value: Value,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::json::serialize_option"
+    )]
     pub error: Option<Value>,
     /// Set on the reads of a workload's final phase.
     #[serde(rename = "final?", default, skip_serializing_if = "std::ops::Not::not")]
@@ -115,6 +121,11 @@ const INDETERMINATE: &str = "indeterminate: ";
 /// the thrown `:type`, which [`Op::exception_kind`] reads back.
 pub fn exception_error(kind: &str, detail: &str) -> Value {
     Value::String(format!("{INDETERMINATE}{kind}: {detail}"))
+}
+
+/// Reads one line of `history.jsonl`, big integers exact.
+pub fn parse_op(line: &str) -> serde_json::Result<Op> {
+    serde_json::from_value(crate::json::parse(line)?)
 }
 
 /// An invocation and its completion, if it completed.

@@ -168,7 +168,7 @@ pub struct RunFacts<'a> {
 pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
     store.write("history.jsonl", |out| {
         for op in run.history {
-            serde_json::to_writer(&mut *out, op)?;
+            serde_json::to_writer(&mut *out, op)?; // Big integers exact: see `Op`.
             out.write_all(b"\n")?;
         }
         Ok(())
@@ -192,7 +192,8 @@ pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
     }
     let summary = summary(store, run, valid, &pictures);
     store.write("results.json", |out| {
-        serde_json::to_writer_pretty(&mut *out, &results)?;
+        let results = Value::Object(results.clone());
+        serde_json::to_writer_pretty(&mut *out, &crate::json::Exact(&results))?;
         out.write_all(b"\n")
     });
     store.write("summary.txt", |out| out.write_all(summary.as_bytes()));

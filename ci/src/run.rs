@@ -305,7 +305,7 @@ impl<'a> Run<'a> {
                 .name(format!("service {name}"))
                 .spawn(move || {
                     for packet in inbox {
-                        let Ok(body) = serde_json::from_str::<Value>(packet.body.get()) else {
+                        let Ok(body) = crate::json::parse(packet.body.get()) else {
                             continue;
                         };
                         // An unknown request gets no reply, as in Maelstrom.
@@ -316,6 +316,7 @@ impl<'a> Run<'a> {
                             let msg_id = body.get("msg_id").cloned().unwrap_or(Value::Null);
                             fields.insert("in_reply_to".into(), msg_id);
                         }
+                        let reply = crate::json::Exact(&reply);
                         if let Ok(raw) = serde_json::value::to_raw_value(&reply) {
                             let _ = net.send(name, &packet.src, raw);
                         }

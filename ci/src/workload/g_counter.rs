@@ -14,7 +14,8 @@ use super::schema::{Field, checked_call};
 use super::{Client, Completion, FinalContext, Generator, Invocation, Rpc, RpcFailure, Workload};
 use crate::checker::{Verdict, g_counter};
 use crate::cli::TestOpts;
-use crate::history::Op;
+use crate::history::{Op, exception_error};
+use crate::json::Exact;
 
 /// The grow-only counter workload.
 #[derive(Debug, Default)]
@@ -89,6 +90,15 @@ impl Client for CounterClient {
             .map(|reply| reply["value"].clone()),
             other => Err(RpcFailure::Malformed(format!("unknown operation {other}"))),
         };
+        // pn_counter.clj turns the value read into a `long`, which throws for an
+        // integer that does not fit in 64 signed bits.
+        if let Ok(value) = &outcome
+            && op.f == "read"
+            && !value.is_i64()
+        {
+            let why = format!("value out of range for long: {}", Exact(value));
+            return Completion::info(op.value.clone(), exception_error("out-of-range", &why));
+        }
         match outcome {
             Ok(value) => Completion::ok(value),
             // pn_counter.clj's client has no `with-errors`: whatever went wrong (a
@@ -161,5 +171,16 @@ mod tests {
             Ok(json!({"type": "read_ok", "value": 12.0})),
         );
         assert_eq!(float.kind, OpType::Info);
+        let huge = crate::json::parse(r#"{"type": "read_ok", "value": 9223372036854775808}"#);
+        let huge = invoke("read", Value::Null, Ok(huge.unwrap()));
+        assert_eq!(huge.kind, OpType::Info);
+        let error = huge.error.unwrap();
+        assert!(
+            error
+                .as_str()
+                .unwrap()
+                .ends_with("long: 9223372036854775808"),
+            "{error}"
+        );
     }
 }
