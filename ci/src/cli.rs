@@ -223,6 +223,8 @@ pub struct NodeList(pub Vec<String>);
 #[command(args_override_self = true)]
 pub struct TestOpts {
     /// The workload to run.
+    // Maelstrom's default is lin-kv, which this runner does not have (see the runner
+    // chapter, src/runner.md).
     #[arg(short = 'w', long = "workload", value_enum, default_value = "echo")]
     pub workload: WorkloadName,
 

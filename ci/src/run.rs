@@ -1,5 +1,5 @@
-//! One test run, start to finish (spec §2.4, after Maelstrom's `src/maelstrom/core.clj`
-//! and Jepsen's test lifecycle):
+//! One test run, start to finish (after Maelstrom's `src/maelstrom/core.clj`,
+//! `maelstrom-test`, and Jepsen's test lifecycle, `jepsen/src/jepsen/core.clj`):
 //!
 //! 1. start the network and its journal, register every node and service;
 //! 2. start the node processes and send each its `init`;
@@ -327,6 +327,8 @@ impl<'a> Run<'a> {
     }
 
     /// A node whose stdout closes has (almost always) exited: abort the run at once.
+    /// (Maelstrom notices only when it stops the nodes, and its test crashes without
+    /// results; see the runner chapter, src/runner.md.)
     fn watch_for_exits(&self, closed: Receiver<StdoutClosed>) {
         let abort = Arc::clone(&self.abort);
         thread::spawn(move || {
@@ -557,7 +559,8 @@ impl<'a> Run<'a> {
     }
 
     /// Partitions from t ≈ 0 until the end of the main phase, alternating start and
-    /// stop (spec §3.6). Returns whether a partition is still in force.
+    /// stop (Jepsen's `partition-package`, `jepsen/src/jepsen/nemesis/combined.clj`).
+    /// Returns whether a partition is still in force.
     fn nemesis(&self, end: Instant) -> bool {
         let mut rng = StdRng::seed_from_u64(self.seeds.nemesis);
         let interval = self.opts.nemesis_interval;

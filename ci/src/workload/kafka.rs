@@ -167,6 +167,8 @@ fn send(rpc: &mut dyn Rpc, value: &Value) -> Result<Value, RpcFailure> {
     let reply = checked_call(rpc, request, "send_ok", &[("offset", Field::Integer)])?;
     let offset = reply["offset"]
         .as_i64()
+        // Maelstrom's schema takes an integer of any size; this checker's tables need 64
+        // bits (a difference listed in the runner chapter, src/runner.md).
         .ok_or_else(|| malformed("`offset` must fit in 64 signed bits", &reply))?;
     Ok(json!([["send", key, [offset, msg]]]))
 }

@@ -51,8 +51,8 @@ pub struct Step {
     pub label: Option<String>,
 }
 
-/// The outcome a row expects, as the runner's exit status (Maelstrom's, see the
-/// compatibility spec §2.2).
+/// The outcome a row expects, as the runner's exit status (Jepsen's, as Maelstrom exits:
+/// `jepsen/src/jepsen/cli.clj`, `test-usage`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Expect {
@@ -92,7 +92,8 @@ impl fmt::Display for Expect {
 /// Options the table sets itself; a row giving them would fight it.
 const RESERVED_ARGS: [&str; 4] = ["--bin", "--seed", "--store", "--no-progress"];
 
-/// Workloads with a final phase wait 10 s for recovery after the main phase (spec §2.4).
+/// Workloads with a final phase wait 10 s for recovery after the main phase
+/// (`maelstrom-test` in Maelstrom's `src/maelstrom/core.clj`).
 const FINAL_PHASE_WORKLOADS: [&str; 5] = ["broadcast", "g-counter", "pn-counter", "g-set", "kafka"];
 
 impl Step {

@@ -34,7 +34,9 @@ use self::versions::Versions;
 use super::{Validity, Verdict};
 use crate::history::{Op, OpType};
 
-/// Examples kept per anomaly type in `results.json` (the count is always complete).
+/// Examples kept per anomaly type in `results.json`; Elle keeps them all. The count is
+/// always complete, in `anomaly-counts`, a key of the runner's own (see the runner
+/// chapter, src/runner.md).
 const EXAMPLES: usize = 8;
 
 /// One reported instance: Elle's JSON shape and a sentence.
@@ -320,6 +322,8 @@ fn verdict(
             txns.unparsed[0]
         ));
     }
+    // A valid result holds only `valid?` (Maelstrom's wrapper would add an empty
+    // `anomaly-types`; listed in the runner chapter, src/runner.md).
     if reported.is_empty() {
         let anomalies: Vec<&str> = found.keys().map(String::as_str).collect();
         let specific = anomalies
