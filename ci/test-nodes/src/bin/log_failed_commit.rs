@@ -1,5 +1,5 @@
-//! A kafka log that answers an early `commit_offsets` in eight with error 22
-//! (precondition failed) after the poll has already handed out its messages.
+//! A kafka log that, a few times, answers `commit_offsets` with error 22 (precondition
+//! failed) after the poll has handed out its messages (see `Fault::FailCommit`).
 
 use test_nodes::kafka::{Fault, serve};
 
