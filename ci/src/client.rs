@@ -79,7 +79,7 @@ impl NetClient {
                     return Err(RpcFailure::Timeout)
                 }
             };
-            let Ok(reply) = serde_json::from_str::<Value>(packet.body.get()) else {
+            let Ok(reply) = crate::json::parse(packet.body.get()) else {
                 continue;
             };
             match reply.get("in_reply_to").and_then(Value::as_u64) {

@@ -21,6 +21,7 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod history;
+pub mod json;
 pub mod nemesis;
 pub mod net;
 pub mod options;

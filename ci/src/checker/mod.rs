@@ -186,6 +186,12 @@ pub fn quantiles(samples: &mut [u64]) -> Option<Map<String, Value>> {
     Some(map)
 }
 
+/// Checks this runner adds, which Maelstrom does not have (its checkers are composed in
+/// `maelstrom-test`, `src/maelstrom/core.clj`). What they fail, Maelstrom reports as
+/// timeouts or not at all; the runner chapter (src/runner.md) says why they may fail a
+/// run Maelstrom would pass.
+pub const RUNNERS_OWN: &[&str] = &["protocol"];
+
 /// Every checker's verdict on one run, composed as Maelstrom's `checker/compose` does.
 #[derive(Debug, Clone)]
 pub struct Analysis {

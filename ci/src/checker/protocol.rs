@@ -1,7 +1,15 @@
-//! Protocol problems the runner saw while the nodes ran (an extension; Maelstrom stops
-//! reading a node's stdout after a bad line and logs an error). Lines that are not
-//! messages, messages to nobody, and output left without its trailing newline make the
-//! run invalid; client timeouts are explained.
+//! Protocol problems the runner saw while the nodes ran: this runner's own check
+//! ([`super::RUNNERS_OWN`]), marked so in the summary. Lines that are not messages,
+//! messages to nobody, and output left without its trailing newline make the run
+//! invalid; client timeouts are explained.
+//!
+//! Maelstrom has no such check. At a line that is not a message, or one whose `src` or
+//! `dest` is not on the network, its stdout thread throws and stops reading that node
+//! (`src/maelstrom/process.clj`, `stdout-thread` and `io-thread`; `validate-msg` in
+//! `src/maelstrom/net.clj`), and a line without its newline is never read: Maelstrom
+//! shows these only through the timeouts that follow, if any. The runner keeps reading
+//! and fails the run instead, so it can fail a node Maelstrom would pass (a stray line
+//! after the last reply); the runner chapter (src/runner.md) explains why.
 
 use serde::Serialize;
 
@@ -75,9 +83,13 @@ pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
             shorten(body, 120)
         ));
     }
+    // A timeout `with-errors` caught, or one that escaped as an exception (g-counter).
     let timeouts = history
         .iter()
-        .filter(|op| op.is_client() && op.error.as_ref().is_some_and(|e| e == "net-timeout"))
+        .filter(|op| {
+            op.is_client() && op.error.as_ref().is_some_and(|e| e == "net-timeout")
+                || op.exception_kind() == Some("timeout")
+        })
         .count();
     if timeouts > 0 {
         let hint = if observed.unmatched.count > 0 {

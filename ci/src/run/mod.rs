@@ -1,5 +1,5 @@
-//! One test run, start to finish (after Maelstrom's `src/maelstrom/core.clj` and
-//! Jepsen's test lifecycle, `jepsen:jepsen/src/jepsen/core.clj`):
+//! One test run, start to finish (after Maelstrom's `src/maelstrom/core.clj`,
+//! `maelstrom-test`, and Jepsen's test lifecycle, `jepsen:jepsen/src/jepsen/core.clj`):
 //!
 //! 1. start the network and its journal, register every node and service;
 //! 2. start the node processes and send each its `init`;
@@ -233,6 +233,8 @@ impl<'a> Run<'a> {
     }
 
     /// A node whose stdout closes has (almost always) exited: abort the run at once.
+    /// (Maelstrom notices only when it stops the nodes, and its test crashes without
+    /// results; see the runner chapter, src/runner.md.)
     fn watch_for_exits(&self, closed: Receiver<StdoutClosed>) {
         let abort = Arc::clone(&self.abort);
         thread::spawn(move || {
