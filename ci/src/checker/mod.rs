@@ -11,6 +11,7 @@ pub mod g_counter;
 pub mod intern;
 pub mod kafka;
 pub mod latencies;
+pub mod linearizable;
 pub mod net;
 pub mod protocol;
 pub mod set_full;
