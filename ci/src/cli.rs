@@ -31,6 +31,7 @@ pub enum WorkloadName {
     GCounter,
     Kafka,
     TxnRwRegister,
+    LinKv,
 }
 
 impl WorkloadName {
@@ -43,6 +44,7 @@ impl WorkloadName {
             WorkloadName::GCounter => "g-counter",
             WorkloadName::Kafka => "kafka",
             WorkloadName::TxnRwRegister => "txn-rw-register",
+            WorkloadName::LinKv => "lin-kv",
         }
     }
 }

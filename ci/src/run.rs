@@ -96,6 +96,9 @@ pub fn test(opts: &TestOpts) -> Outcome {
     if nodes.is_empty() {
         return failed("a test needs at least one node".into());
     }
+    if let Err(message) = workload.check_opts(opts) {
+        return failed(message);
+    }
     let mut launch = match Launch::new(&opts.bin, opts.bin_args.clone(), opts.log_stderr) {
         Ok(launch) => launch,
         Err(message) => return failed(message),
@@ -781,7 +784,8 @@ impl Worker {
     /// Performs one operation, recording its invocation and completion.
     fn perform(&mut self, run: &Run<'_>, op: &Invocation, is_final: bool) -> Completion {
         let (client, rpc) = self.client.get_or_insert_with(|| {
-            let rpc = NetClient::open(&run.net, &self.node, &run.abort.receiver);
+            let rpc = NetClient::open(&run.net, &self.node, &run.abort.receiver)
+                .with_timeout(run.workload.client_timeout(run.opts));
             (run.workload.new_client(), rpc)
         });
         let process = Process::Client(self.process);

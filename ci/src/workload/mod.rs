@@ -10,9 +10,12 @@ pub mod echo;
 pub mod g_counter;
 pub mod kafka;
 pub mod key_pool;
+pub mod lin_kv;
 pub mod schema;
 pub mod txn_rw_register;
 pub mod unique_ids;
+
+use std::time::Duration;
 
 use rand::rngs::StdRng;
 use serde_json::Value;
@@ -30,6 +33,7 @@ pub fn for_name(name: WorkloadName) -> Box<dyn Workload> {
         WorkloadName::GCounter => Box::new(g_counter::GCounter),
         WorkloadName::Kafka => Box::new(kafka::Kafka),
         WorkloadName::TxnRwRegister => Box::new(txn_rw_register::TxnRwRegister),
+        WorkloadName::LinKv => Box::new(lin_kv::LinKv),
     }
 }
 
@@ -157,7 +161,8 @@ pub trait Rpc {
     /// The node this client talks to.
     fn node(&self) -> &str;
     /// Sends `body` (a JSON object with `type`; `msg_id` is added) to the node and waits
-    /// up to Maelstrom's 5 s client timeout for the reply body.
+    /// up to the workload's client timeout ([`Workload::client_timeout`]) for the reply
+    /// body.
     fn call(&mut self, body: Value) -> Result<Value, RpcFailure>;
 }
 
@@ -197,6 +202,18 @@ pub trait Workload: Send + Sync {
     fn new_client(&self) -> Box<dyn Client>;
 
     fn generator(&self, opts: &TestOpts) -> Box<dyn Generator>;
+
+    /// Why this workload cannot run with these options, if it cannot (checked before
+    /// any node starts).
+    fn check_opts(&self, _opts: &TestOpts) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// How long a client waits for each reply: Maelstrom's 5 s, unless the workload
+    /// says otherwise.
+    fn client_timeout(&self, _opts: &TestOpts) -> Duration {
+        crate::client::RPC_TIMEOUT
+    }
 
     /// A request each node gets once before the main phase (broadcast's `topology`).
     fn setup_request(&self, _node: &str, _opts: &TestOpts) -> Option<Value> {

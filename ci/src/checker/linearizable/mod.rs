@@ -50,7 +50,11 @@ struct KeyOps<'a> {
 
 impl KeyOps<'_> {
     fn value(&self, v: wgl::Value) -> &Value {
-        if v == NIL { &Value::Null } else { self.values.get(v) }
+        if v == NIL {
+            &Value::Null
+        } else {
+            self.values.get(v)
+        }
     }
 }
 
@@ -178,10 +182,7 @@ pub fn check(history: &[Op], limit: usize, node_of: &dyn Fn(u64) -> String) -> V
             Outcome::Unknown { .. } => Validity::Unknown,
         };
         valid = valid.and(key_valid);
-        results.insert(
-            name,
-            json!({"valid?": key_valid, "linearizable": result}),
-        );
+        results.insert(name, json!({"valid?": key_valid, "linearizable": result}));
     }
 
     let invalid = failures.len() - unknown.len();
@@ -291,7 +292,9 @@ fn final_paths(ops: &KeyOps<'_>, stuck: &Stuck) -> Vec<(wgl::Value, Vec<(usize, 
                     }
                 }
                 // Only paths that end at the stuck call explain it.
-                if path.last().is_some_and(|(i, _)| *i == stuck.call) && !paths.contains(&(*state, path.clone())) {
+                if path.last().is_some_and(|(i, _)| *i == stuck.call)
+                    && !paths.contains(&(*state, path.clone()))
+                {
                     paths.push((*state, path));
                     if paths.len() == MAX_PATHS {
                         break;

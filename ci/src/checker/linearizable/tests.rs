@@ -126,7 +126,10 @@ fn failed_operations_never_happened_and_null_reads_say_nothing() {
     ]);
     let v = check(&h);
     assert_eq!(v.valid, Validity::Valid, "{}", explanation(&v));
-    assert_eq!(v.results["results"]["0"]["linearizable"]["model"]["value"], 1);
+    assert_eq!(
+        v.results["results"]["0"]["linearizable"]["model"]["value"],
+        1
+    );
 }
 
 #[test]

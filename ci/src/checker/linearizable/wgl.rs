@@ -37,7 +37,10 @@ pub enum Action {
     /// Knossos takes for a read whose value is unknown, legal in any state.
     Read(Option<Value>),
     Write(Value),
-    Cas { from: Value, to: Value },
+    Cas {
+        from: Value,
+        to: Value,
+    },
 }
 
 impl Action {
@@ -140,9 +143,11 @@ impl Linearized {
 
     fn config(&self, state: Value) -> Config {
         let full = self.ok.iter().take_while(|w| **w == u64::MAX).count();
-        let end = self.ok.iter().rposition(|w| *w != 0).map_or(full, |last| {
-            (last + 1).max(full)
-        });
+        let end = self
+            .ok
+            .iter()
+            .rposition(|w| *w != 0)
+            .map_or(full, |last| (last + 1).max(full));
         let words = self
             .crashed
             .iter()
@@ -212,7 +217,9 @@ impl Entries {
         events.sort_unstable_by_key(|&(position, _, i)| (position, i));
         let nodes = events.len() + 1;
         let mut entries = Entries {
-            next: (1..=nodes).map(|n| if n == nodes { NONE } else { n }).collect(),
+            next: (1..=nodes)
+                .map(|n| if n == nodes { NONE } else { n })
+                .collect(),
             prev: (0..nodes).map(|n| n.wrapping_sub(1)).collect(),
             call: vec![NONE; nodes],
             partner: vec![NONE; nodes],
@@ -334,13 +341,7 @@ pub fn search(calls: &[Call], limit: usize) -> Outcome {
         } else {
             // The return of a completed operation that is not linearized: backtrack.
             let Some((node, previous)) = stack.pop() else {
-                return Outcome::Invalid(stuck(
-                    calls,
-                    &memo,
-                    &completed,
-                    reached,
-                    crashed_words,
-                ));
+                return Outcome::Invalid(stuck(calls, &memo, &completed, reached, crashed_words));
             };
             let undone = entries.call[node];
             linearized.clear(slots[undone]);
@@ -425,7 +426,10 @@ mod tests {
             call(Action::Write(2), 3, Some(4)),
             call(read(2), 6, Some(7)),
         ];
-        assert!(matches!(search(&calls, 100), Outcome::Valid { state: 2, .. }));
+        assert!(matches!(
+            search(&calls, 100),
+            Outcome::Valid { state: 2, .. }
+        ));
         // The read of 1 must come before the write of 2, though it completed after it.
         let calls = [
             call(Action::Write(1), 0, Some(1)),
@@ -459,7 +463,10 @@ mod tests {
             call(read(1), 3, Some(4)),
             call(read(2), 5, Some(6)),
         ];
-        assert!(matches!(search(&calls, 100), Outcome::Valid { state: 2, .. }));
+        assert!(matches!(
+            search(&calls, 100),
+            Outcome::Valid { state: 2, .. }
+        ));
         // …or may never have happened…
         let calls = [call(Action::Write(2), 0, None), call(read(NIL), 1, Some(2))];
         assert!(matches!(search(&calls, 100), Outcome::Valid { .. }));
@@ -481,6 +488,9 @@ mod tests {
                 reached: 1
             }
         );
-        assert!(matches!(search(&calls, 3), Outcome::Valid { explored: 3, .. }));
+        assert!(matches!(
+            search(&calls, 3),
+            Outcome::Valid { explored: 3, .. }
+        ));
     }
 }
