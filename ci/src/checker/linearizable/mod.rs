@@ -141,6 +141,7 @@ pub fn check(history: &[Op], limit: usize, node_of: &dyn Fn(u64) -> String) -> V
     let keys = split(history);
     let mut results = Map::new();
     let mut failures = Vec::new();
+    let mut not_linearizable = Vec::new();
     let mut unknown = Vec::new();
     let mut valid = Validity::Valid;
     let mut explanations = Vec::new();
@@ -159,8 +160,9 @@ pub fn check(history: &[Op], limit: usize, node_of: &dyn Fn(u64) -> String) -> V
             }),
             Outcome::Invalid(stuck) => {
                 failures.push(name.clone());
-                if failures.len() <= EXPLAINED_KEYS {
-                    explanations.push(explain_stuck(ops, stuck, node_of));
+                not_linearizable.push(name.clone());
+                if not_linearizable.len() <= EXPLAINED_KEYS {
+                    explanations.push(explain_stuck(ops, stuck, history, node_of));
                 }
                 invalid_result(ops, stuck)
             }
@@ -185,39 +187,47 @@ pub fn check(history: &[Op], limit: usize, node_of: &dyn Fn(u64) -> String) -> V
         results.insert(name, json!({"valid?": key_valid, "linearizable": result}));
     }
 
-    let invalid = failures.len() - unknown.len();
+    let verdict_words = match (not_linearizable.as_slice(), unknown.as_slice()) {
+        ([], []) => "every key is linearizable".to_string(),
+        ([], undecided) => format!("undecided: {} (see below)", keys_named(undecided)),
+        (wrong, _) => format!("not linearizable: {}", keys_named(wrong)),
+    };
     let mut verdict = Verdict::new(valid)
         .with("results", results)
         .with("failures", &failures)
         .explain(format!(
-            "linearizability, key by key (a compare-and-set register per key): {} keys, \
+            "linearizability, key by key (a compare-and-set register per key): {}, \
              {checked} operations, {crashed} of them crashed (info: they may or may not have \
-             taken effect); {}",
-            keys.len(),
-            match (invalid, unknown.len()) {
-                (0, 0) => "every key is linearizable".to_string(),
-                (0, u) => format!("{u} keys undecided (see below)"),
-                (i, _) => format!(
-                    "{i} keys are not linearizable: {}",
-                    failures
-                        .iter()
-                        .filter(|k| !unknown.contains(k))
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }
+             taken effect); {verdict_words}",
+            plural(keys.len(), "key"),
         ));
     for line in explanations {
         verdict = verdict.explain(line);
     }
-    if invalid > EXPLAINED_KEYS {
+    if not_linearizable.len() > EXPLAINED_KEYS {
         verdict = verdict.explain(format!(
-            "(the other {} failing keys are in results.json, under workload.results)",
-            invalid - EXPLAINED_KEYS
+            "(the other keys that are not linearizable are explained in results.json, \
+             under workload.results)"
         ));
     }
     verdict
+}
+
+/// `key 3`, `keys 0, 4`.
+fn keys_named(keys: &[String]) -> String {
+    match keys {
+        [one] => format!("key {one}"),
+        many => format!("keys {}", many.join(", ")),
+    }
+}
+
+/// `1 key`, `3 keys`.
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// An operation as Knossos renders one, with its value for this key alone.
@@ -420,12 +430,16 @@ fn describe_call(ops: &KeyOps<'_>, i: usize, node_of: &dyn Fn(u64) -> String) ->
 /// Explains a key that is not linearizable, in the order a learner reads it: the
 /// operation no order can include, how far the orders got, what was concurrent, and an
 /// example of the dead end.
-fn explain_stuck(ops: &KeyOps<'_>, stuck: &Stuck, node_of: &dyn Fn(u64) -> String) -> String {
+fn explain_stuck(
+    ops: &KeyOps<'_>,
+    stuck: &Stuck,
+    history: &[Op],
+    node_of: &dyn Fn(u64) -> String,
+) -> String {
     let key = key_name(&ops.key);
     let call = &ops.calls[stuck.call];
     let mut text = format!(
-        "key {key} is not linearizable: {} cannot be placed in any order of the key's \
-         operations.",
+        "key {key} is not linearizable: no order of its operations can include {}.",
         describe_call(ops, stuck.call, node_of)
     );
     let end = call.returned;
@@ -477,13 +491,20 @@ fn explain_stuck(ops: &KeyOps<'_>, stuck: &Stuck, node_of: &dyn Fn(u64) -> Strin
         }
         text.push_str(&format!("\n    For example: {}.", words.join(", then ")));
     }
+    let (invoke, _) = ops.ops[stuck.call];
+    if let Some((since, grudge)) = partition_at(history, invoke.time) {
+        text.push_str(&format!(
+            "\n    A partition was in force when it began (since {since:.3} s; who cannot \
+             hear whom: {grudge})."
+        ));
+    }
     if let Action::Read(Some(v)) = call.action
-        && let Some(w) = overwritten(ops, stuck.call, v)
+        && let Some(w) = held_earlier(ops, stuck, v)
     {
         text.push_str(&format!(
-            "\n    It read {0}, but {0} had been replaced before the read began (by {1}): \
-             a stale read, as from a node answering from a copy that missed that change, \
-             or an acknowledged write or cas that never took effect.",
+            "\n    It read {}, which the key held earlier (stored by {}): a stale read, as \
+             from a node answering from a copy that missed later changes, or an \
+             acknowledged write or cas that never took effect.",
             ops.value(v),
             describe_call(ops, w, node_of)
         ));
@@ -491,27 +512,43 @@ fn explain_stuck(ops: &KeyOps<'_>, stuck: &Stuck, node_of: &dyn Fn(u64) -> Strin
     text
 }
 
-/// Evidence that a read of `v` is stale: a write or cas that replaced `v` and completed
-/// before the read began, after the last store of `v` that did, with nothing invoked
-/// since that could have stored `v` again.
-fn overwritten(ops: &KeyOps<'_>, read: usize, v: wgl::Value) -> Option<usize> {
+/// The partition in force at `time` (ns), if any: when it began (s) and its grudge,
+/// from the nemesis entries (`start-partition` … `["isolated", grudge]`).
+fn partition_at(history: &[Op], time: u64) -> Option<(f64, Value)> {
+    let mut current = None;
+    for op in history.iter().filter(|op| op.process == Process::Nemesis) {
+        if op.time > time {
+            break;
+        }
+        match (op.f.as_str(), op.value.as_array().map(Vec::as_slice)) {
+            ("start-partition", Some([tag, grudge])) if tag == "isolated" => {
+                current = Some((op.time as f64 / 1e9, grudge.clone()));
+            }
+            ("stop-partition", _) => current = None,
+            _ => {}
+        }
+    }
+    current
+}
+
+/// Evidence that a read of `v` is stale: the last write or cas that stored `v` and
+/// completed before the read began, when every order that got as far as the read leaves
+/// the register holding something else and nothing in flight could store `v` again.
+fn held_earlier(ops: &KeyOps<'_>, stuck: &Stuck, v: wgl::Value) -> Option<usize> {
     let calls = &ops.calls;
-    let began = calls[read].invoked;
-    let done_before = |i: usize| calls[i].returned.is_some_and(|r| r < began);
     let stores = |i: usize| match calls[i].action {
-        Action::Write(w) | Action::Cas { to: w, .. } => Some(w),
-        Action::Read(_) => None,
+        Action::Write(w) | Action::Cas { to: w, .. } => w == v,
+        Action::Read(_) => false,
     };
-    let stored = (0..calls.len())
-        .filter(|&i| done_before(i) && stores(i) == Some(v))
-        .max_by_key(|&i| calls[i].returned)?;
-    let replaced = (0..calls.len())
-        .filter(|&i| done_before(i) && calls[i].invoked > calls[stored].returned.unwrap_or(0))
-        .filter(|&i| stores(i).is_some_and(|w| w != v))
-        .max_by_key(|&i| calls[i].returned)?;
-    let restored = (0..calls.len())
-        .any(|i| stores(i) == Some(v) && calls[i].invoked > calls[replaced].invoked);
-    (!restored).then_some(replaced)
+    if stuck.configs.iter().any(|(state, _)| *state == v)
+        || concurrent(ops, stuck.call).into_iter().any(stores)
+    {
+        return None;
+    }
+    let began = calls[stuck.call].invoked;
+    (0..calls.len())
+        .filter(|&i| stores(i) && calls[i].returned.is_some_and(|r| r < began))
+        .max_by_key(|&i| calls[i].returned)
 }
 
 fn explain_unknown(ops: &KeyOps<'_>, explored: usize, reached: usize, limit: usize) -> String {

@@ -1,0 +1,108 @@
+//! The lin-kv workload: correct stores pass (partitions included where they are meant
+//! to survive them), broken ones fail as not linearizable, and the first node of
+//! Maelstrom's Raft guide passes with the guide's flags.
+
+mod common;
+
+use ci::checker::Validity;
+use ci::run::{FailureKind, Outcome};
+use common::{args, assert_mentions, node, run, script};
+
+/// The keys the linearizability checker found wrong.
+fn failures(out: &Outcome) -> Vec<String> {
+    serde_json::from_value(out.results["workload"]["failures"].clone()).unwrap_or_default()
+}
+
+fn assert_valid(out: &Outcome) {
+    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
+    assert_eq!(out.exit_code, 0);
+    assert!(failures(out).is_empty());
+}
+
+fn assert_not_linearizable(out: &Outcome, needles: &[&str]) {
+    assert_eq!(out.exit_code, 1, "{}", out.summary);
+    assert_eq!(out.results["workload"]["valid?"], false, "{}", out.summary);
+    assert!(!failures(out).is_empty());
+    assert_mentions(
+        &out.summary,
+        &["is not linearizable: no order of its operations can include"],
+    );
+    assert_mentions(&out.summary, needles);
+}
+
+/// Maelstrom's guide: `--time-limit 10 --rate 10 --node-count 1 --concurrency 2n`.
+const GUIDE: &str = "-w lin-kv --time-limit 10 --rate 10 --node-count 1 --concurrency 2n";
+
+#[test]
+fn the_raft_guides_first_node_passes_with_the_guides_flags() {
+    let out = run(&script("lin_kv.py"), &args(&format!("{GUIDE} --seed 1")));
+    assert_valid(&out);
+    // One group of two threads, no crash: every operation is on key 0.
+    let results = out.results["workload"]["results"].as_object().unwrap();
+    assert_eq!(results.keys().collect::<Vec<_>>(), ["0"]);
+    assert_eq!(results["0"]["linearizable"]["valid?"], true);
+    assert!(out.results["stats"]["ok-count"].as_u64().unwrap() > 40);
+}
+
+#[test]
+fn the_raft_guides_first_node_is_not_linearizable_on_two_nodes() {
+    // The guide's second command: two independent copies of the map.
+    let line = "-w lin-kv --time-limit 10 --node-count 2 --rate 10 --concurrency 2n --seed 1";
+    let out = run(&script("lin_kv.py"), &args(line));
+    assert_not_linearizable(&out, &["key 0"]);
+}
+
+#[test]
+fn lin_kv_needs_two_threads_per_node_per_key() {
+    let out = run(
+        &node("linkv_single"),
+        &args("-w lin-kv --time-limit 2 --node-count 1"),
+    );
+    assert_eq!(out.exit_code, 255);
+    let failure = out.failure.unwrap();
+    assert_eq!(failure.kind, FailureKind::Startup);
+    assert_mentions(&failure.message, &["--concurrency 2n"]);
+}
+
+#[test]
+fn a_single_node_map_passes() {
+    let line = "-w lin-kv --time-limit 5 --rate 100 --node-count 1 --concurrency 2n --seed 2";
+    let out = run(&node("linkv_single"), &args(line));
+    assert_valid(&out);
+    // Reads and cas of the missing key fail at first, and cas often fails its check:
+    // definite failures, which the checker drops.
+    assert!(out.results["stats"]["fail-count"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn forwarding_to_lin_kv_passes_under_partitions() {
+    let line = "-w lin-kv --time-limit 10 --rate 100 --node-count 5 --concurrency 2n \
+                --nemesis partition --nemesis-interval 2 --seed 3";
+    let out = run(&node("linkv_proxy"), &args(line));
+    assert_valid(&out);
+    assert!(out.results["stats"]["ok-count"].as_u64().unwrap() > 500);
+}
+
+#[test]
+fn several_groups_work_several_keys() {
+    let line = "-w lin-kv --time-limit 5 --rate 100 --node-count 3 --concurrency 4n --seed 4";
+    let out = run(&node("linkv_proxy"), &args(line));
+    assert_valid(&out);
+    let results = out.results["workload"]["results"].as_object().unwrap();
+    assert_eq!(results.keys().collect::<Vec<_>>(), ["0", "1"]);
+}
+
+#[test]
+fn reading_a_local_copy_is_a_stale_read_under_partitions() {
+    let line = "-w lin-kv --time-limit 10 --rate 100 --node-count 3 --concurrency 2n \
+                --nemesis partition --nemesis-interval 2 --seed 5";
+    let out = run(&node("linkv_local_reads"), &args(line));
+    assert_not_linearizable(&out, &["the read", "a stale read"]);
+}
+
+#[test]
+fn acknowledging_a_cas_that_was_not_done_is_caught() {
+    let line = "-w lin-kv --time-limit 5 --rate 100 --node-count 3 --concurrency 2n --seed 6";
+    let out = run(&node("linkv_lost_cas"), &args(line));
+    assert_not_linearizable(&out, &["key 0"]);
+}
