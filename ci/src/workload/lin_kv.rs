@@ -82,7 +82,7 @@ impl Workload for LinKv {
                  nodes."
             ));
         }
-        if threads < group || threads % group != 0 {
+        if threads < group || !threads.is_multiple_of(group) {
             return Err(format!(
                 "lin-kv works each key with 2 client threads per node ({group} with {nodes} \
                  nodes), so --concurrency must be a multiple of {group}, and it gives \

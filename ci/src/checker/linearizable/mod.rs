@@ -205,10 +205,10 @@ pub fn check(history: &[Op], limit: usize, node_of: &dyn Fn(u64) -> String) -> V
         verdict = verdict.explain(line);
     }
     if not_linearizable.len() > EXPLAINED_KEYS {
-        verdict = verdict.explain(format!(
+        verdict = verdict.explain(
             "(the other keys that are not linearizable are explained in results.json, \
-             under workload.results)"
-        ));
+             under workload.results)",
+        );
     }
     verdict
 }
