@@ -106,3 +106,35 @@ fn acknowledging_a_cas_that_was_not_done_is_caught() {
     let out = run(&node("linkv_lost_cas"), &args(line));
     assert_not_linearizable(&out, &["key 0"]);
 }
+
+/// A node that never answers: lin-kv's client gives up after 1 s (with `--latency 0`),
+/// not 5 s; the reads fail and the writes and cas are indeterminate, which is no
+/// linearizability fault.
+#[test]
+fn the_client_waits_a_second_for_a_silent_node() {
+    let line = "-w lin-kv --time-limit 4 --rate 10 --node-count 1 --concurrency 2n --seed 7";
+    let out = run(&node("mute"), &args(line));
+    assert_eq!(out.results["workload"]["valid?"], true, "{}", out.summary);
+    let history = std::fs::read_to_string(out.store.unwrap().join("history.jsonl")).unwrap();
+    let ops: Vec<serde_json::Value> = history
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let mut waits = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        if op["type"] == "invoke" {
+            let done = ops[i..]
+                .iter()
+                .find(|c| c["process"] == op["process"] && c["type"] != "invoke");
+            if let Some(done) = done {
+                assert_eq!(done["error"], "net-timeout", "{done}");
+                let kind = if op["f"] == "read" { "fail" } else { "info" };
+                assert_eq!(done["type"], kind, "{done}");
+                let ns = done["time"].as_u64().unwrap() - op["time"].as_u64().unwrap();
+                waits.push(ns as f64 / 1e9);
+            }
+        }
+    }
+    assert!(waits.len() >= 4, "{waits:?}");
+    assert!(waits.iter().all(|w| (0.95..1.5).contains(w)), "{waits:?}");
+}
