@@ -138,3 +138,22 @@ fn the_client_waits_a_second_for_a_silent_node() {
     assert!(waits.len() >= 4, "{waits:?}");
     assert!(waits.iter().all(|w| (0.95..1.5).contains(w)), "{waits:?}");
 }
+
+/// Slow service answers make the proxy give up (an indefinite error) on requests that
+/// lin-kv may still carry out: indeterminate writes and cas, which the checker must
+/// allow to have happened late or never. Each moves its thread to a new process, and
+/// the generator to a fresh key after 15 of them (20 processes, 6 to start with).
+#[test]
+fn indeterminate_operations_pass_and_move_keys_on() {
+    let line = "-w lin-kv --time-limit 15 --rate 50 --node-count 3 --concurrency 2n \
+                --latency 150 --latency-dist exponential --seed 8";
+    let out = run(&node("linkv_proxy"), &args(line));
+    assert_valid(&out);
+    let info = out.results["stats"]["info-count"].as_u64().unwrap();
+    assert!(info >= 16, "{}", out.summary);
+    let keys = out.results["workload"]["results"]
+        .as_object()
+        .unwrap()
+        .len();
+    assert!(keys >= 2, "{}", out.summary);
+}
