@@ -118,9 +118,8 @@ pub struct NodeList(pub Vec<String>);
 #[command(args_override_self = true)]
 pub struct TestOpts {
     /// The workload to run.
-    // Maelstrom's default is lin-kv, which this runner does not have (see the runner
-    // chapter, src/runner.md).
-    #[arg(short = 'w', long = "workload", value_enum, default_value = "echo")]
+    // Maelstrom's default (`test-opt-spec` in `src/maelstrom/core.clj`).
+    #[arg(short = 'w', long = "workload", value_enum, default_value = "lin-kv")]
     pub workload: WorkloadName,
 
     /// The node binary to test.
@@ -425,6 +424,8 @@ mod tests {
             opts
         };
         assert_eq!(parse(&[]).node_ids(), ["n1", "n2", "n3", "n4", "n5"]);
+        // Maelstrom's default workload (`src/maelstrom/core.clj`).
+        assert_eq!(parse(&[]).workload, WorkloadName::LinKv);
         assert_eq!(parse(&["--nodes", "a,b"]).node_ids(), ["a", "b"]);
         assert_eq!(parse(&["-n", "a", "--node", "b"]).node_ids(), ["a", "b"]);
         let opts = parse(&["one", "--rate", "3", "\u{2013}-nemesis", "partition"]);

@@ -7,10 +7,7 @@ use crossbeam_channel::{Receiver, select};
 use serde_json::{Value, json};
 
 use crate::net::{Inbox, Network};
-use crate::rpc::{Rpc, RpcFailure};
-
-/// Maelstrom's client timeout.
-pub const RPC_TIMEOUT: Duration = Duration::from_secs(5);
+use crate::rpc::{self, Rpc, RpcFailure};
 
 /// A client bound to one node. Dropping it closes it: it leaves the network, and
 /// replies that arrive later are dropped there.
@@ -35,7 +32,7 @@ impl NetClient {
             net: net.clone(),
             inbox,
             next_msg_id: 1,
-            timeout: RPC_TIMEOUT,
+            timeout: rpc::TIMEOUT,
             abort: abort.clone(),
         }
     }

@@ -18,6 +18,7 @@ pub enum WorkloadName {
     GCounter,
     Kafka,
     TxnRwRegister,
+    LinKv,
 }
 
 /// How latencies of messages between servers are drawn around the mean.
@@ -258,6 +259,7 @@ mod tests {
     fn names_are_maelstroms() {
         assert_eq!(WorkloadName::UniqueIds.name(), "unique-ids");
         assert_eq!(WorkloadName::TxnRwRegister.to_string(), "txn-rw-register");
+        assert_eq!(WorkloadName::LinKv.name(), "lin-kv");
         assert_eq!(Topology::Tree2.to_string(), "tree2");
         assert_eq!(LatencyDist::Exponential.to_string(), "exponential");
         assert_eq!(Availability::AtLeast(0.5).to_string(), "0.5");

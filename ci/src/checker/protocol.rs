@@ -11,6 +11,8 @@
 //! and fails the run instead, so it can fail a node Maelstrom would pass (a stray line
 //! after the last reply); the runner chapter (src/runner.md) explains why.
 
+use std::time::Duration;
+
 use serde::Serialize;
 
 use super::{Validity, Verdict};
@@ -45,7 +47,9 @@ pub struct StdinBlocked {
     pub seconds: f64,
 }
 
-pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
+/// What the run observed, and the history's timeouts explained; a client waited
+/// `client_timeout` for each reply.
+pub fn check(observed: &Observed, history: &[Op], client_timeout: Duration) -> Verdict {
     let valid = observed.violations == 0 && observed.unterminated.is_empty();
     let mut verdict = Verdict::new(Validity::from_bool(valid))
         .with("violation-count", observed.violations)
@@ -97,8 +101,9 @@ pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
         } else {
             "(see the book: Troubleshooting › A node that blocks its stdin reader)"
         };
+        let seconds = client_timeout.as_secs_f64();
         verdict = verdict.explain(format!(
-            "{timeouts} requests got no reply within 5 s {hint}"
+            "{timeouts} requests got no reply within {seconds} s {hint}"
         ));
     }
     verdict
@@ -112,7 +117,8 @@ mod tests {
 
     #[test]
     fn violations_and_lost_newlines_invalidate_timeouts_explain() {
-        let clean = check(&Observed::default(), &[]);
+        let five = crate::rpc::TIMEOUT;
+        let clean = check(&Observed::default(), &[], five);
         assert_eq!(clean.valid, Validity::Valid);
         assert!(clean.explanation.is_empty());
 
@@ -123,7 +129,7 @@ mod tests {
             }],
             ..Observed::default()
         };
-        let v = check(&unterminated, &[]);
+        let v = check(&unterminated, &[], five);
         assert_eq!(v.valid, Validity::Invalid);
         assert!(v.explanation[0].contains("A reply without a trailing newline"));
 
@@ -131,8 +137,13 @@ mod tests {
             error: Some("net-timeout".into()),
             ..Op::client(0, OpType::Info, 0, "echo", Value::Null)
         };
-        let v = check(&Observed::default(), &[timeout]);
+        let timeouts = [timeout];
+        let v = check(&Observed::default(), &timeouts, five);
         assert_eq!(v.valid, Validity::Valid);
-        assert!(v.explanation[0].starts_with("1 requests got no reply"));
+        assert!(v.explanation[0].starts_with("1 requests got no reply within 5 s"));
+        // The workload's own timeout (lin-kv's, with --latency 250).
+        let lin_kv = Duration::from_millis(2500);
+        let v = check(&Observed::default(), &timeouts, lin_kv);
+        assert!(v.explanation[0].starts_with("1 requests got no reply within 2.5 s"));
     }
 }

@@ -63,6 +63,9 @@ pub fn test(opts: &TestOpts) -> Outcome {
     if options.nodes.is_empty() {
         return failed("a test needs at least one node".into());
     }
+    if let Err(message) = (workload.check_opts)(&options) {
+        return failed(message);
+    }
     let mut launch = match Launch::new(&opts.bin, opts.bin_args.clone(), opts.log_stderr) {
         Ok(launch) => launch,
         Err(message) => return failed(message),
@@ -223,6 +226,11 @@ impl<'a> Run<'a> {
         Phase::Done
     }
 
+    /// How long the workload's clients wait for each reply.
+    fn client_timeout(&self) -> Duration {
+        (self.workload.client_timeout)(self.options)
+    }
+
     /// What the nemesis acts on.
     fn nemesis(&self) -> Nemesis<'_> {
         Nemesis {
@@ -274,7 +282,7 @@ impl<'a> Run<'a> {
             unmatched: self.net.unmatched(),
         };
         let analysis = (phase != Phase::Startup && phase != Phase::Init).then(|| {
-            let info = RunInfo::new(self.options);
+            let info = RunInfo::new(self.options, self.client_timeout());
             let verdict = (self.workload.checker)(&history, &info);
             let exempt = self.workload.stats_exempt;
             checker::analyze(verdict, exempt, &info, &history, &stats, &observed)
