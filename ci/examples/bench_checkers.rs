@@ -1,19 +1,29 @@
-//! How fast the kafka and txn-rw-register checkers are on histories of challenge size.
+//! How fast the kafka, txn-rw-register and lin-kv checkers are on long histories.
 //!
 //! ```text
 //! cargo run --release -p ci --example bench_checkers
+//! cargo run --release -p ci --example bench_checkers -- lin-kv
 //! ```
+//!
+//! With an argument, only the checkers whose name starts with it run.
 //!
 //! Synthesizes, for each size (20 s at 1000 ops/s, and 60 s at 5000 ops/s), the history
 //! a correct single-node system would produce under Maelstrom's generators — four client
 //! threads; kafka with assigns, crashes and the final polls; transactions run in
 //! invocation order against one store — then times each checker on it. The histories
 //! are valid, so every check runs to the end; each checker must say so.
+//!
+//! For lin-kv: 60 s at 100 ops/s on 5 nodes with `--concurrency 2n` (10 threads), as a
+//! linearizable store answers: each operation takes effect at a random moment between
+//! its invocation and its completion (0.5–30 ms later). Once with no crashes (all on key
+//! 0, as a healthy run is), and once with 2% of writes and cas timing out after 1 s,
+//! half of them taking effect (so keys move on every 11 crashes, as Jepsen's process
+//! limit makes them), then 10%; and the same at 1000 ops/s.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use ci::checker::{Validity, elle, kafka};
+use ci::checker::{RunInfo, Validity, elle, kafka, linearizable};
 use ci::history::{Op, OpType, Process};
 use ci::workload::key_pool::KeyPool;
 use rand::rngs::StdRng;
@@ -23,6 +33,42 @@ use serde_json::{Map, Value, json};
 const THREADS: u64 = 4;
 
 fn main() {
+    let only = std::env::args().nth(1).unwrap_or_default();
+    if "lin-kv".starts_with(&only) {
+        for (rate, crash_p) in [
+            (100, 0.0),
+            (100, 0.02),
+            (100, 0.1),
+            (1000, 0.0),
+            (1000, 0.02),
+        ] {
+            let history = lin_kv_history(60, rate, 5, crash_p, 3);
+            let started = Instant::now();
+            let verdict = linearizable::check(&history, &lin_kv_run(5));
+            let explored: u64 = verdict.results["results"]
+                .as_object()
+                .map(|keys| {
+                    keys.values()
+                        .filter_map(|k| k["linearizable"]["configs-explored"].as_u64())
+                        .sum()
+                })
+                .unwrap_or(0);
+            let name = format!(
+                "lin-kv, {}% crashed, {} keys, {explored} configs",
+                crash_p * 100.0,
+                verdict.results["results"]
+                    .as_object()
+                    .map_or(0, |k| k.len())
+            );
+            report(&name, 60, rate, &history, started, verdict.valid);
+        }
+    }
+    if only.is_empty() {
+        challenge_sizes();
+    }
+}
+
+fn challenge_sizes() {
     for (seconds, rate) in [(20, 1000), (60, 5000)] {
         let ops = seconds * rate;
         let history = kafka_history(ops, rate, 1);
@@ -230,6 +276,150 @@ fn txn_history(ops: u64, rate: u64, replicas: usize, seed: u64) -> Vec<Op> {
     for (time, done, process, value) in events {
         let kind = if done { OpType::Ok } else { OpType::Invoke };
         h.entry(time, kind, process, "txn", value);
+    }
+    h.ops
+}
+
+/// A lin-kv run on `nodes` nodes with `--concurrency 2n` and no latency.
+fn lin_kv_run(nodes: usize) -> RunInfo {
+    RunInfo {
+        nodes: (0..nodes).map(|i| format!("n{i}")).collect(),
+        client_threads: 2 * nodes,
+        partitions: false,
+        availability: None,
+        consistency_models: String::new(),
+        // lin-kv's: max(10 × latency, 1000) ms.
+        client_timeout: Duration::from_secs(1),
+    }
+}
+
+/// One lin-kv operation as generated: when it began, took effect (if it did) and ended.
+struct KvOp {
+    process: u64,
+    key: u64,
+    f: &'static str,
+    /// `[from, to]` for a cas, the value for a write.
+    arg: Value,
+    invoked: u64,
+    effect: Option<u64>,
+    ended: u64,
+    crashed: bool,
+}
+
+/// A linearizable lin-kv store's history under Maelstrom's lin-kv generator with
+/// `--concurrency 2n`: one group of 2 × `nodes` threads, half of them reading.
+fn lin_kv_history(seconds: u64, rate: u64, nodes: u64, crash_p: f64, seed: u64) -> Vec<Op> {
+    const TIMEOUT: u64 = 1_000_000_000;
+    let threads = 2 * nodes;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut free_at = vec![0u64; threads as usize];
+    let mut process: Vec<u64> = (0..threads).collect();
+    let (mut key, mut processes) = (0u64, threads);
+    let mut ops = Vec::new();
+    let mut time = 0u64;
+    let end = seconds * 1_000_000_000;
+    while time < end {
+        time += rng.random_range(0..2_000_000_000 / rate);
+        // Readers are the first half of the threads, as Jepsen's `reserve` has it.
+        let read = rng.random_bool(0.5);
+        let range = if read { 0..nodes } else { nodes..threads };
+        let Some(t) = range.clone().find(|&t| free_at[t as usize] <= time) else {
+            continue;
+        };
+        let (f, arg) = match (read, rng.random_range(0..3)) {
+            (true, _) => ("read", Value::Null),
+            (false, 0) => ("write", json!(rng.random_range(0..5))),
+            _ => (
+                "cas",
+                json!([rng.random_range(0..5), rng.random_range(0..5)]),
+            ),
+        };
+        let crashed = !read && rng.random_bool(crash_p);
+        let took = if crashed {
+            TIMEOUT
+        } else {
+            rng.random_range(500_000..30_000_000)
+        };
+        let effect = (!crashed || rng.random_bool(0.5)).then(|| time + rng.random_range(0..took));
+        ops.push(KvOp {
+            process: process[t as usize],
+            key,
+            f,
+            arg,
+            invoked: time,
+            effect,
+            ended: time + took,
+            crashed,
+        });
+        free_at[t as usize] = time + took;
+        if crashed {
+            process[t as usize] += threads;
+            processes += 1;
+            if processes > 20 {
+                (key, processes) = (key + 1, threads);
+            }
+        }
+    }
+    // Apply the operations in the order they took effect, to find what each returned.
+    let mut order: Vec<usize> = (0..ops.len())
+        .filter(|&i| ops[i].effect.is_some())
+        .collect();
+    order.sort_by_key(|&i| ops[i].effect);
+    let mut store: HashMap<u64, u64> = HashMap::new();
+    // Per op: its completion (type, value), None when it never took effect and crashed.
+    let mut outcomes: Vec<(OpType, Value)> = ops
+        .iter()
+        .map(|op| (OpType::Info, json!([op.key, op.arg])))
+        .collect();
+    for i in order {
+        let op = &ops[i];
+        let current = store.get(&op.key).copied();
+        let (kind, value) = match op.f {
+            "read" => match current {
+                Some(v) => (OpType::Ok, json!([op.key, v])),
+                None => (OpType::Fail, json!([op.key, null])),
+            },
+            "write" => {
+                store.insert(op.key, op.arg.as_u64().unwrap_or(0));
+                (OpType::Ok, json!([op.key, op.arg]))
+            }
+            _ => {
+                let (from, to) = (op.arg[0].as_u64(), op.arg[1].as_u64().unwrap_or(0));
+                if current.is_some() && current == from {
+                    store.insert(op.key, to);
+                    (OpType::Ok, json!([op.key, op.arg]))
+                } else {
+                    (OpType::Fail, json!([op.key, op.arg]))
+                }
+            }
+        };
+        outcomes[i] = if op.crashed {
+            (OpType::Info, value)
+        } else {
+            (kind, value)
+        };
+    }
+    // (time, is completion, op) sorted into history order.
+    let mut events: Vec<(u64, bool, usize)> = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        events.push((op.invoked, false, i));
+        events.push((op.ended, true, i));
+    }
+    events.sort_unstable();
+    let mut h = Recorder { ops: Vec::new() };
+    for (time, done, i) in events {
+        let op = &ops[i];
+        if done {
+            let (kind, value) = outcomes[i].clone();
+            h.entry(time, kind, op.process, op.f, value);
+        } else {
+            let invoke = if op.f == "read" {
+                json!([op.key, null])
+            } else {
+                json!([op.key, op.arg])
+            };
+            h.entry(time, OpType::Invoke, op.process, op.f, invoke);
+        }
     }
     h.ops
 }

@@ -1,5 +1,9 @@
-//! The command line: the same flags, spellings and defaults as `maelstrom test`, plus a
-//! few extensions that are marked as such in `--help`.
+//! The command line: the same flags, spellings, defaults and validations as `maelstrom
+//! test` (Maelstrom's `src/maelstrom/core.clj`, `test-opt-spec` and `opt-spec`, merged
+//! with Jepsen's `jepsen/src/jepsen/cli.clj`, `test-opt-spec`), plus a few extensions
+//! that are marked as such in `--help`. A value Maelstrom refuses is refused here too,
+//! with a message naming the flag, and the `maelstrom` command exits 254, as Jepsen's
+//! `run!` does.
 
 use clap::{Parser, Subcommand};
 
@@ -25,10 +29,97 @@ pub enum Command {
     Viz(VizOpts),
 }
 
+/// `--nemesis`: the faults Maelstrom knows (`nemeses` in `src/maelstrom/core.clj`).
+fn nemesis(s: &str) -> Result<String, String> {
+    // Maelstrom splits on commas with any whitespace around them; clap splits on the
+    // commas, so the whitespace is trimmed here.
+    match s.trim() {
+        "partition" => Ok("partition".into()),
+        _ => Err("Must be one of partition".into()),
+    }
+}
+
+/// An integer as Java's `Long/parseLong` reads it: an optional sign, then digits.
+fn long(s: &str) -> Result<i64, String> {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("not an integer: {s}"));
+    }
+    s.parse().map_err(|_| format!("not an integer: {s}"))
+}
+
+/// A positive integer (`--time-limit`, `--node-count`, `--test-count`, `--key-count`,
+/// `--max-txn-length`, `--max-writes-per-key`).
+fn positive(s: &str) -> Result<usize, String> {
+    match long(s)? {
+        n if n > 0 => usize::try_from(n).map_err(|e| e.to_string()),
+        _ => Err("Must be positive".into()),
+    }
+}
+
+/// `--time-limit`: whole seconds, as Jepsen parses it.
+fn seconds(s: &str) -> Result<f64, String> {
+    positive(s).map(|n| n as f64)
+}
+
+/// `--latency`: whole milliseconds, not negative.
+fn millis(s: &str) -> Result<f64, String> {
+    match long(s)? {
+        n if n >= 0 => Ok(n as f64),
+        _ => Err("Must be non-negative".into()),
+    }
+}
+
+/// `--rate`: any number (Java's `Double/parseDouble`), not negative.
+fn rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r >= 0.0 => Ok(r),
+        Ok(_) => Err("Can't be negative".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `--nemesis-interval`: any positive number of seconds.
+fn interval(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(i) if i > 0.0 => Ok(i),
+        Ok(_) => Err("Must be positive".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `--nodes`: names separated by commas, whitespace after a comma dropped (Jepsen
+/// splits on `,\s*`).
+fn node_list(s: &str) -> Result<NodeList, String> {
+    Ok(NodeList(
+        s.split(',')
+            .enumerate()
+            .map(|(i, n)| if i == 0 { n } else { n.trim_start() }.to_string())
+            .collect(),
+    ))
+}
+
+/// `--nodes-file`: node names, one a line (Jepsen's `parse-nodes`).
+fn nodes_file(path: &str) -> Result<NodeList, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let mut names: Vec<String> = text.split('\n').map(|l| l.trim().to_string()).collect();
+    while names.last().is_some_and(String::is_empty) {
+        names.pop();
+    }
+    Ok(NodeList(names))
+}
+
+/// Node names from `--nodes` or `--nodes-file`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeList(pub Vec<String>);
+
 #[derive(Debug, Clone, Parser)]
+// As with Jepsen's option parser, a flag given twice keeps its last value.
+#[command(args_override_self = true)]
 pub struct TestOpts {
     /// The workload to run.
-    #[arg(short = 'w', long = "workload", value_enum, default_value = "echo")]
+    // Maelstrom's default (`test-opt-spec` in `src/maelstrom/core.clj`).
+    #[arg(short = 'w', long = "workload", value_enum, default_value = "lin-kv")]
     pub workload: WorkloadName,
 
     /// The node binary to test.
@@ -39,33 +130,37 @@ pub struct TestOpts {
     #[arg(value_name = "ARGS")]
     pub bin_args: Vec<String>,
 
-    /// How many nodes to run, named n0, n1, ... Without it: the --node/--nodes list, or
-    /// n1 … n5.
-    #[arg(long = "node-count")]
+    /// How many nodes to run, named n0, n1, ...; replaces the --nodes list. Without it
+    /// and without --node, --nodes or --nodes-file: n1 … n5.
+    #[arg(long = "node-count", value_parser = positive, allow_negative_numbers = true)]
     pub node_count: Option<usize>,
 
-    /// A node name (repeatable); used when --node-count is absent.
-    #[arg(short = 'n', long = "node")]
+    /// A node name (repeatable), added after the other lists.
+    #[arg(short = 'n', long = "node", action = clap::ArgAction::Append)]
     pub node: Vec<String>,
 
-    /// Comma-separated node names; used when --node-count is absent.
-    #[arg(long = "nodes", value_delimiter = ',')]
-    pub nodes: Vec<String>,
+    /// Comma-separated node names.
+    #[arg(long = "nodes", value_parser = node_list)]
+    pub nodes: Option<NodeList>,
 
-    /// Seconds of the main phase.
-    #[arg(long = "time-limit", default_value_t = 60.0)]
+    /// A file of node names, one a line, listed first.
+    #[arg(long = "nodes-file", value_parser = nodes_file)]
+    pub nodes_file: Option<NodeList>,
+
+    /// Seconds of the main phase (a whole number).
+    #[arg(long = "time-limit", default_value = "60", value_parser = seconds, allow_negative_numbers = true)]
     pub time_limit: f64,
 
     /// Client operations per second, all clients together.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value = "5", value_parser = rate, allow_negative_numbers = true)]
     pub rate: f64,
 
     /// Client threads: a number, or Kn for K per node.
     #[arg(long, default_value = "1n")]
     pub concurrency: Concurrency,
 
-    /// Mean latency in ms of messages between servers (clients always see 0).
-    #[arg(long, default_value_t = 0.0)]
+    /// Mean latency in whole ms of messages between servers (clients always see 0).
+    #[arg(long, default_value = "0", value_parser = millis, allow_negative_numbers = true)]
     pub latency: f64,
 
     /// How latencies are drawn around the mean.
@@ -73,18 +168,20 @@ pub struct TestOpts {
     pub latency_dist: LatencyDist,
 
     /// Faults to inject; only `partition` exists.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = nemesis)]
     pub nemesis: Vec<String>,
 
     /// Mean seconds between nemesis operations.
-    #[arg(long = "nemesis-interval", default_value_t = 10.0)]
+    #[arg(long = "nemesis-interval", default_value = "10", value_parser = interval, allow_negative_numbers = true)]
     pub nemesis_interval: f64,
 
     /// `total`, or the least fraction of operations that must succeed.
     #[arg(long)]
     pub availability: Option<Availability>,
 
-    /// The consistency model txn workloads are checked against.
+    /// The consistency models txn workloads are checked against, separated by a comma
+    /// with spaces on both sides (Maelstrom splits on `\s+,\s+`). Unknown names are
+    /// reported when the history is checked, as in Maelstrom.
     #[arg(long = "consistency-models", default_value = "strict-serializable")]
     pub consistency_models: String,
 
@@ -93,15 +190,15 @@ pub struct TestOpts {
     pub topology: Topology,
 
     /// Longest transaction the txn generator makes.
-    #[arg(long = "max-txn-length", default_value_t = 4)]
+    #[arg(long = "max-txn-length", default_value = "4", value_parser = positive, allow_negative_numbers = true)]
     pub max_txn_length: usize,
 
     /// Writes per key before the generator moves to a fresh key.
-    #[arg(long = "max-writes-per-key", default_value_t = 16)]
+    #[arg(long = "max-writes-per-key", default_value = "16", value_parser = positive, allow_negative_numbers = true)]
     pub max_writes_per_key: usize,
 
     /// Size of the active key pool for txn and kafka.
-    #[arg(long = "key-count", default_value_t = 10)]
+    #[arg(long = "key-count", default_value = "10", value_parser = positive, allow_negative_numbers = true)]
     pub key_count: usize,
 
     /// Echo node stderr to the console.
@@ -130,7 +227,7 @@ pub struct TestOpts {
     pub no_progress: bool,
 
     /// Run the test this many times, stopping at the first run that is not valid.
-    #[arg(long = "test-count", default_value_t = 1)]
+    #[arg(long = "test-count", default_value = "1", value_parser = positive, allow_negative_numbers = true)]
     pub test_count: usize,
 
     #[command(flatten)]
@@ -139,6 +236,7 @@ pub struct TestOpts {
 
 /// Options of Jepsen's test command that mean nothing for local processes. They are
 /// accepted, so command lines written for Maelstrom work unchanged, and ignored.
+/// (Maelstrom ignores the SSH options too: its test map sets `:ssh {:dummy? true}`.)
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct JepsenCompat {
     #[arg(long = "leave-db-running", hide = true)]
@@ -158,17 +256,24 @@ pub struct JepsenCompat {
 }
 
 impl TestOpts {
-    /// The nodes, as Maelstrom names them: `n0 … n(N-1)` with `--node-count N`, else
-    /// the `--node`/`--nodes` names, else Jepsen's default `n1 … n5`.
+    /// The nodes, merged as Maelstrom does (`parse-node-count` in
+    /// `src/maelstrom/core.clj`, then `parse-nodes` in Jepsen's `cli.clj`): the
+    /// `--nodes-file` names, then `n0 … n(N-1)` with `--node-count N` or else the
+    /// `--nodes` names, then the `--node` names; with none of these, `n1 … n5`.
     pub fn node_ids(&self) -> Vec<String> {
-        if let Some(n) = self.node_count {
-            return (0..n).map(|i| format!("n{i}")).collect();
-        }
-        let named: Vec<String> = self.node.iter().chain(&self.nodes).cloned().collect();
-        if !named.is_empty() {
-            return named;
-        }
-        (1..=5).map(|i| format!("n{i}")).collect()
+        let listed: Option<Vec<String>> = match self.node_count {
+            Some(n) => Some((0..n).map(|i| format!("n{i}")).collect()),
+            None => self.nodes.as_ref().map(|l| l.0.clone()),
+        };
+        let node = if !self.node.is_empty() {
+            self.node.clone()
+        } else if listed.is_some() || self.nodes_file.is_some() {
+            Vec::new()
+        } else {
+            (1..=5).map(|i| format!("n{i}")).collect()
+        };
+        let file = self.nodes_file.iter().flat_map(|l| l.0.iter().cloned());
+        file.chain(listed.unwrap_or_default()).chain(node).collect()
     }
 
     /// What the run is asked to do, nodes named and client threads counted.
@@ -215,10 +320,10 @@ pub fn command_line(run: &RunOptions) -> String {
     flag("-w", run.workload.name());
     flag("--bin", run.bin.display().to_string());
     flag("--node-count", run.nodes.len().to_string());
-    flag("--time-limit", format!("{:?}", run.time_limit));
+    flag("--time-limit", run.time_limit.to_string());
     flag("--rate", format!("{:?}", run.rate));
     if run.latency != defaults.latency {
-        flag("--latency", format!("{:?}", run.latency));
+        flag("--latency", run.latency.to_string());
     }
     if run.latency_dist != defaults.latency_dist {
         flag("--latency-dist", run.latency_dist.to_string());
@@ -319,6 +424,8 @@ mod tests {
             opts
         };
         assert_eq!(parse(&[]).node_ids(), ["n1", "n2", "n3", "n4", "n5"]);
+        // Maelstrom's default workload (`src/maelstrom/core.clj`).
+        assert_eq!(parse(&[]).workload, WorkloadName::LinKv);
         assert_eq!(parse(&["--nodes", "a,b"]).node_ids(), ["a", "b"]);
         assert_eq!(parse(&["-n", "a", "--node", "b"]).node_ids(), ["a", "b"]);
         let opts = parse(&["one", "--rate", "3", "\u{2013}-nemesis", "partition"]);
@@ -342,9 +449,10 @@ mod tests {
     #[test]
     fn a_command_line_shows_what_differs_from_the_defaults() {
         let run = run_options(&["-w", "echo", "--node-count", "1", "--time-limit", "10"]);
+        // Whole numbers where the command line takes only those.
         assert_eq!(
             command_line(&run),
-            "-w echo --bin x --node-count 1 --time-limit 10.0 --rate 5.0"
+            "-w echo --bin x --node-count 1 --time-limit 10 --rate 5.0"
         );
         let run = run_options(&["--nemesis", "partition", "--availability", "0.5", "a"]);
         assert!(
@@ -352,5 +460,117 @@ mod tests {
             "{}",
             command_line(&run)
         );
+        let run = run_options(&[
+            "--node-count",
+            "3",
+            "--latency",
+            "30",
+            "--nemesis-interval",
+            "2.5",
+        ]);
+        let line = command_line(&run);
+        assert!(
+            line.contains("--latency 30 --nemesis-interval 2.5"),
+            "{line}"
+        );
+        // What it prints, the command line takes back.
+        let words: Vec<&str> = line.split(' ').collect();
+        let again = Cli::try_parse_from(["maelstrom", "test"].iter().chain(&words)).unwrap();
+        let Command::Test(again) = again.command else {
+            panic!("not test")
+        };
+        assert_eq!(again.run_options(), run);
+    }
+
+    fn parse_test(args: &[&str]) -> Result<Box<TestOpts>, clap::Error> {
+        let base = ["maelstrom", "test", "--bin", "x"];
+        match Cli::try_parse_from(base.iter().chain(args))?.command {
+            Command::Test(opts) => Ok(opts),
+            _ => panic!("not test"),
+        }
+    }
+
+    /// Every value Maelstrom's option parser refuses (`src/maelstrom/core.clj` and
+    /// Jepsen's `cli.clj`) is refused, naming the flag.
+    #[test]
+    fn refuses_what_maelstrom_refuses_naming_the_flag() {
+        for (flag, value) in [
+            ("--nemesis", "partitions"),
+            ("--nemesis", "partition,kill"),
+            ("--nemesis", ""),
+            ("--time-limit", "0"),
+            ("--time-limit", "2.5"),
+            ("--latency", "-1"),
+            ("--latency", "0.5"),
+            ("--rate", "-1"),
+            ("--nemesis-interval", "0"),
+            ("--node-count", "0"),
+            ("--test-count", "0"),
+            ("--key-count", "0"),
+            ("--max-txn-length", "0"),
+            ("--max-writes-per-key", "-2"),
+            ("--concurrency", "n"),
+            ("--availability", "2"),
+            ("--topology", "ring"),
+            ("--latency-dist", "normal"),
+            ("--workload", "kv"),
+            ("--nodes-file", "/no/such/file"),
+        ] {
+            let e = parse_test(&[flag, value]).expect_err(&format!("{flag} {value}"));
+            assert!(e.use_stderr(), "{flag} {value}");
+            assert!(e.to_string().contains(flag), "{flag} {value}: {e}");
+        }
+        let e = parse_test(&["--bogus"]).unwrap_err();
+        assert!(e.to_string().contains("--bogus"), "{e}");
+    }
+
+    #[test]
+    fn accepts_what_maelstrom_accepts() {
+        let opts = parse_test(&[
+            "--nemesis",
+            "partition , partition",
+            "--nemesis-interval",
+            "2.5",
+            "--rate",
+            "0",
+            "--availability",
+            "1",
+            "--username",
+            "me",
+            "--no-ssh",
+            "--leave-db-running",
+            "--time-limit",
+            "3",
+            "--time-limit",
+            "4",
+        ])
+        .unwrap();
+        assert!(opts.run_options().partitions());
+        assert_eq!((opts.nemesis_interval, opts.time_limit), (2.5, 4.0));
+        assert_eq!(opts.availability, Some(Availability::AtLeast(1.0)));
+    }
+
+    /// Jepsen's `parse-nodes` after Maelstrom's `parse-node-count`: the file's names,
+    /// then `--node-count`'s (which replace `--nodes`), then `--node`'s.
+    #[test]
+    fn node_lists_merge_as_in_maelstrom() {
+        let dir = std::env::temp_dir().join(format!("nodes-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("nodes");
+        std::fs::write(&file, "f1\n  f2 \n\n").unwrap();
+        let file = file.display().to_string();
+        let ids = |args: &[&str]| parse_test(args).unwrap().node_ids();
+        assert_eq!(ids(&["--nodes", "a, b,c"]), ["a", "b", "c"]);
+        assert_eq!(ids(&["--nodes-file", &file]), ["f1", "f2"]);
+        assert_eq!(
+            ids(&["--nodes-file", &file, "--nodes", "a", "-n", "x"]),
+            ["f1", "f2", "a", "x"]
+        );
+        assert_eq!(
+            ids(&["--node-count", "2", "--nodes", "a,b", "-n", "x"]),
+            ["n0", "n1", "x"]
+        );
+        assert_eq!(ids(&["-n", "x", "-n", "y"]), ["x", "y"]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

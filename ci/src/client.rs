@@ -7,10 +7,7 @@ use crossbeam_channel::{Receiver, select};
 use serde_json::{Value, json};
 
 use crate::net::{Inbox, Network};
-use crate::rpc::{Rpc, RpcFailure};
-
-/// Maelstrom's client timeout.
-pub const RPC_TIMEOUT: Duration = Duration::from_secs(5);
+use crate::rpc::{self, Rpc, RpcFailure};
 
 /// A client bound to one node. Dropping it closes it: it leaves the network, and
 /// replies that arrive later are dropped there.
@@ -35,7 +32,7 @@ impl NetClient {
             net: net.clone(),
             inbox,
             next_msg_id: 1,
-            timeout: RPC_TIMEOUT,
+            timeout: rpc::TIMEOUT,
             abort: abort.clone(),
         }
     }
@@ -79,7 +76,7 @@ impl NetClient {
                     return Err(RpcFailure::Timeout)
                 }
             };
-            let Ok(reply) = serde_json::from_str::<Value>(packet.body.get()) else {
+            let Ok(reply) = crate::json::parse(packet.body.get()) else {
                 continue;
             };
             match reply.get("in_reply_to").and_then(Value::as_u64) {

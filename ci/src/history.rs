@@ -63,8 +63,14 @@ pub struct Op {
     /// `poll`, `assign`, `crash`, `txn`, `start-partition`, ...
     pub f: String,
     /// On `invoke`, what was asked; on `ok`, what was observed; otherwise the request.
+    /// Integers beyond 64 bits are kept exact (see [`crate::json`]).
+    #[serde(serialize_with = "crate::json::serialize")]
     pub value: Value,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::json::serialize_option"
+    )]
     pub error: Option<Value>,
     /// Set on the reads of a workload's final phase.
     #[serde(rename = "final?", default, skip_serializing_if = "std::ops::Not::not")]
@@ -92,6 +98,35 @@ impl Op {
     pub fn is_client(&self) -> bool {
         matches!(self.process, Process::Client(_))
     }
+
+    /// For an operation whose client threw instead of completing, what it threw
+    /// (see [`exception_error`]).
+    pub fn exception_kind(&self) -> Option<&str> {
+        if self.kind != OpType::Info || !self.is_client() {
+            return None;
+        }
+        let error = self.error.as_ref()?.as_str()?;
+        let (kind, _) = error.strip_prefix(INDETERMINATE)?.split_once(": ")?;
+        Some(kind)
+    }
+}
+
+const INDETERMINATE: &str = "indeterminate: ";
+
+/// The error of an operation whose client threw instead of completing it. Maelstrom's
+/// client throws a map whose `:type` is `timeout`, `rpc-error` or
+/// `malformed-rpc-response` (`src/maelstrom/client.clj`); unless the workload's
+/// `with-errors` catches it, Jepsen's interpreter records the operation as `info` with
+/// the error `"indeterminate: <message>"` (`jepsen/src/jepsen/generator/interpreter.clj`,
+/// `spawn-worker`), and the `exceptions` checker lists it. Here the message starts with
+/// the thrown `:type`, which [`Op::exception_kind`] reads back.
+pub fn exception_error(kind: &str, detail: &str) -> Value {
+    Value::String(format!("{INDETERMINATE}{kind}: {detail}"))
+}
+
+/// Reads one line of `history.jsonl`, big integers exact.
+pub fn parse_op(line: &str) -> serde_json::Result<Op> {
+    serde_json::from_value(crate::json::parse(line)?)
 }
 
 /// An operation to perform: its function and the value asked for. It enters the
@@ -144,9 +179,25 @@ impl Completion {
         }
     }
 
+    /// An operation whose client threw instead of completing it: `info`, with the error
+    /// Jepsen's interpreter records (see [`exception_error`]). Workloads whose Maelstrom
+    /// client has no `with-errors` (g-counter) end every failure so, the others only
+    /// malformed replies.
+    pub fn exception(value: Value, failure: &RpcFailure) -> Completion {
+        let error = match failure {
+            RpcFailure::Timeout => exception_error("timeout", "no reply within 5 s"),
+            RpcFailure::Error { code, text } => exception_error(
+                "rpc-error",
+                &format!("error {code} ({}) {text:?}", ErrorCode::name_of(*code)),
+            ),
+            RpcFailure::Malformed(why) => exception_error("malformed-rpc-response", why),
+        };
+        Completion::info(value, error)
+    }
+
     /// Maelstrom's rule (`client.clj`, `with-errors`) for a failed RPC: definite errors
     /// fail; timeouts and indefinite errors fail only when `f` is idempotent, otherwise
-    /// they are `info`; malformed replies are always `info`.
+    /// they are `info`. A malformed reply escapes `with-errors` as an exception.
     pub fn from_failure(value: Value, failure: &RpcFailure, idempotent: bool) -> Completion {
         match failure {
             RpcFailure::Timeout if idempotent => Completion::fail(value, "net-timeout".into()),
@@ -159,9 +210,7 @@ impl Completion {
                     Completion::info(value, error)
                 }
             }
-            RpcFailure::Malformed(why) => {
-                Completion::info(value, serde_json::json!(["malformed-response", why]))
-            }
+            RpcFailure::Malformed(_) => Completion::exception(value, failure),
         }
     }
 

@@ -6,7 +6,8 @@
 //! - the run's description: `options` (what a run is asked to do), `cli` (the command
 //!   line that asks it);
 //! - processes and network: `process`, `net`, `nemesis`, `service`, `client`, with `rpc`
-//!   (requests, replies and error codes) and `clock`, `sync`;
+//!   (requests, replies and error codes), `json` (the nodes' JSON, integers of any
+//!   size kept exact) and `clock`, `sync`;
 //! - workloads: `workload`, one module each;
 //! - the history: `history`;
 //! - checkers: `checker`, one module each;
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod history;
+pub mod json;
 pub mod nemesis;
 pub mod net;
 pub mod options;

@@ -18,6 +18,7 @@ pub enum WorkloadName {
     GCounter,
     Kafka,
     TxnRwRegister,
+    LinKv,
 }
 
 /// How latencies of messages between servers are drawn around the mean.
@@ -82,15 +83,21 @@ pub enum Availability {
 
 impl std::str::FromStr for Availability {
     type Err = String;
+    /// Maelstrom reads the value as EDN, so a ratio such as `1/2` is a number too.
     fn from_str(s: &str) -> Result<Self, String> {
         if s == "total" {
             return Ok(Availability::Total);
         }
-        match s.parse::<f64>() {
-            Ok(a) if (0.0..=1.0).contains(&a) => Ok(Availability::AtLeast(a)),
-            _ => Err(format!(
-                "expected `total` or a number from 0 to 1, got `{s}`"
-            )),
+        let number = match s.split_once('/') {
+            Some((n, d)) => match (n.parse::<i64>(), d.parse::<i64>()) {
+                (Ok(n), Ok(d)) if d != 0 => Some(n as f64 / d as f64),
+                _ => None,
+            },
+            None => s.parse::<f64>().ok(),
+        };
+        match number {
+            Some(a) if (0.0..=1.0).contains(&a) => Ok(Availability::AtLeast(a)),
+            _ => Err("must be either 'total' or a number between 0 and 1.".into()),
         }
     }
 }
@@ -148,12 +155,22 @@ impl Concurrency {
 
 impl std::str::FromStr for Concurrency {
     type Err = String;
+    /// Jepsen's rule: digits, optionally followed by `n`.
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("expected a number, or a number followed by n (like 2n), got `{s}`");
-        match s.strip_suffix('n') {
-            Some(k) => k.parse().map(Concurrency::PerNode).map_err(|_| bad()),
-            None => s.parse().map(Concurrency::Threads).map_err(|_| bad()),
+        let bad = || "Must be an integer, optionally followed by n.".to_string();
+        let (digits, per_node) = match s.strip_suffix('n') {
+            Some(k) => (k, true),
+            None => (s, false),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
         }
+        let k = digits.parse().map_err(|_| bad())?;
+        Ok(if per_node {
+            Concurrency::PerNode(k)
+        } else {
+            Concurrency::Threads(k)
+        })
     }
 }
 
@@ -172,6 +189,16 @@ pub(crate) mod by_name {
     }
 }
 
+/// A whole number as an integer (`10`, not `10.0`), as the command line takes it;
+/// runs written before it took only whole numbers have `10.0`, which reads the same.
+fn whole<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if value.fract() == 0.0 && value.abs() < 9e15 {
+        s.serialize_i64(*value as i64)
+    } else {
+        s.serialize_f64(*value)
+    }
+}
+
 /// What a run was asked to do, with the nodes named and the client threads counted:
 /// everything about the run `results.json` records under `opts`, with the command line's
 /// names as keys.
@@ -184,13 +211,16 @@ pub struct RunOptions {
     /// Arguments passed on to the node binary.
     pub args: Vec<String>,
     pub nodes: Vec<String>,
-    /// Seconds of the main phase.
+    /// Seconds of the main phase (a whole number, as the command line takes it).
+    #[serde(serialize_with = "whole")]
     pub time_limit: f64,
     /// Client operations per second, all clients together.
     pub rate: f64,
     /// Client threads.
     pub concurrency: usize,
-    /// Mean latency in ms of messages between servers.
+    /// Mean latency in ms of messages between servers (a whole number, as the command
+    /// line takes it).
+    #[serde(serialize_with = "whole")]
     pub latency: f64,
     #[serde(with = "by_name")]
     pub latency_dist: LatencyDist,
@@ -229,6 +259,7 @@ mod tests {
     fn names_are_maelstroms() {
         assert_eq!(WorkloadName::UniqueIds.name(), "unique-ids");
         assert_eq!(WorkloadName::TxnRwRegister.to_string(), "txn-rw-register");
+        assert_eq!(WorkloadName::LinKv.name(), "lin-kv");
         assert_eq!(Topology::Tree2.to_string(), "tree2");
         assert_eq!(LatencyDist::Exponential.to_string(), "exponential");
         assert_eq!(Availability::AtLeast(0.5).to_string(), "0.5");
@@ -237,10 +268,38 @@ mod tests {
     #[test]
     fn rejects_bad_values() {
         assert!("2x".parse::<Concurrency>().is_err());
+        assert!("+2".parse::<Concurrency>().is_err());
         assert!("1.5".parse::<Availability>().is_err());
         assert_eq!(
             "0.99".parse::<Availability>(),
             Ok(Availability::AtLeast(0.99))
         );
+        assert_eq!(
+            "1/4".parse::<Availability>(),
+            Ok(Availability::AtLeast(0.25))
+        );
+    }
+
+    /// `results.json` holds whole numbers as the command line takes them, and runs
+    /// written before, with `10.0`, read the same.
+    #[test]
+    fn whole_numbers_are_written_as_integers_and_read_in_both_forms() {
+        let opts = |time_limit: serde_json::Value, latency: serde_json::Value| {
+            serde_json::from_value::<RunOptions>(serde_json::json!({
+                "workload": "echo", "bin": "x", "args": [], "nodes": ["n0"],
+                "time-limit": time_limit, "rate": 5.0, "concurrency": 1,
+                "latency": latency, "latency-dist": "constant", "nemesis": [],
+                "nemesis-interval": 10.0, "availability": null, "topology": "grid",
+                "consistency-models": "strict-serializable", "max-txn-length": 4,
+                "max-writes-per-key": 16, "key-count": 10
+            }))
+            .unwrap()
+        };
+        let new = opts(10.into(), 30.into());
+        assert_eq!(opts(10.0.into(), 30.0.into()), new);
+        let json = serde_json::to_value(&new).unwrap();
+        assert_eq!(json["time-limit"].to_string(), "10");
+        assert_eq!(json["latency"].to_string(), "30");
+        assert_eq!(json["rate"].to_string(), "5.0");
     }
 }

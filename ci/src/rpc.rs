@@ -1,7 +1,13 @@
 //! The client's side of Maelstrom's protocol: requests to a node, and the ways one can
 //! end without a normal reply, error codes included.
 
+use std::time::Duration;
+
 use serde_json::Value;
+
+/// Maelstrom's client timeout (`src/maelstrom/client.clj`), for the workloads that do
+/// not set their own.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Maelstrom's error codes, from its `resources/errors.edn`: each code's name and whether
 /// it is definite (the operation certainly did not happen). Codes it does not list,
@@ -84,7 +90,8 @@ pub trait Rpc {
     /// The node this client talks to.
     fn node(&self) -> &str;
     /// Sends `body` (a JSON object with `type`; `msg_id` is added) to the node and waits
-    /// up to Maelstrom's 5 s client timeout for the reply body.
+    /// up to the workload's client timeout (Maelstrom's 5 s, [`TIMEOUT`], unless the
+    /// workload sets its own) for the reply body.
     fn call(&mut self, body: Value) -> Result<Value, RpcFailure>;
 }
 

@@ -412,11 +412,11 @@ mod tests {
         let args = "-w echo --node-count 1 --time-limit 10 --nemesis partition mode=fast";
         let args: Vec<&str> = args.split(' ').collect();
         let net = json!({"net": {"servers": {"msgs-per-op": 0.0}}});
-        fs::write(
-            old.join("results.json"),
-            results(Validity::Valid, 7, &args, net),
-        )
-        .unwrap();
+        // Written before the runner wrote whole numbers as integers: `10.0`, not `10`.
+        let written = results(Validity::Valid, 7, &args, net);
+        let written = written.replace("\"time-limit\":10,", "\"time-limit\":10.0,");
+        assert!(written.contains("\"time-limit\":10.0,"), "{written}");
+        fs::write(old.join("results.json"), written).unwrap();
         fs::write(old.join("node-logs/n0.log"), "hello").unwrap();
         fs::write(old.join("latency.svg"), "<svg/>").unwrap();
         let stable = json!({"workload": {"stable-latencies": {"0.5": 10, "1": 90}}});
@@ -453,7 +453,7 @@ mod tests {
         assert!(html.contains("stable latency median 10 ms, max 90 ms"));
         assert!(html.contains("0.00 msgs/op · seed 7"));
         assert!(html.contains(
-            "-w echo --bin x --node-count 1 --time-limit 10.0 --rate 5.0 \
+            "-w echo --bin x --node-count 1 --time-limit 10 --rate 5.0 \
              --nemesis partition mode=fast"
         ));
         assert!(!html.contains("--latency"), "defaults are left out");

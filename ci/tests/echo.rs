@@ -182,3 +182,34 @@ fn replies_without_in_reply_to_are_named() {
         ],
     );
 }
+
+/// results.json carries Maelstrom's `perf` result (Jepsen's `checker/perf` in
+/// `jepsen/src/jepsen/checker.clj`: the latency and rate plots, `valid? true`), whose
+/// plots here are latency.svg and rate.svg.
+#[test]
+fn results_carry_maelstrom_perf() {
+    let out = short("correct_echo");
+    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
+    assert_eq!(
+        out.results["perf"],
+        serde_json::json!({"latency-graph": {"valid?": true},
+                           "rate-graph": {"valid?": true}, "valid?": true})
+    );
+    let store = out.store.unwrap();
+    assert!(store.join("latency.svg").exists() && store.join("rate.svg").exists());
+}
+
+/// The summary marks the checks Maelstrom does not have.
+#[test]
+fn the_summary_marks_the_runners_own_checks() {
+    let out = short("correct_echo");
+    assert_mentions(
+        &out.summary,
+        &["  protocol      valid  (this runner's own check; Maelstrom has none)\n"],
+    );
+    assert!(
+        !out.summary.contains("workload      valid  ("),
+        "{}",
+        out.summary
+    );
+}

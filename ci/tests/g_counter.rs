@@ -61,3 +61,29 @@ fn a_counter_that_counts_its_own_adds_twice_overshoots() {
     assert!(out.summary.contains("too many"), "{}", out.summary);
     assert!(!out.summary.contains("too few"), "{}", out.summary);
 }
+
+/// Maelstrom's g-counter client (`src/maelstrom/workload/pn_counter.clj`) has no
+/// `with-errors`, so an error reply, even a definite one, escapes as an exception: the
+/// add is indeterminate and Jepsen's `unhandled-exceptions` checker lists it.
+#[test]
+fn refused_adds_are_exceptions() {
+    let args = [
+        "-w",
+        "g-counter",
+        "--node-count",
+        "1",
+        "--rate",
+        "100",
+        "--time-limit",
+        "3",
+        "--seed",
+        "11",
+    ];
+    let out = run(&node("counter_busy"), &args);
+    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
+    let listed = &out.results["exceptions"]["exceptions"];
+    assert_eq!(listed[0]["class"], "rpc-error", "{}", out.summary);
+    let refused = out.results["stats"]["by-f"]["add"]["info-count"].clone();
+    assert!(refused.as_u64() > Some(0), "{}", out.summary);
+    assert_eq!(listed[0]["count"], refused, "{}", out.summary);
+}

@@ -86,3 +86,48 @@ fn a_log_whose_polls_skip_messages_skips() {
     assert_eq!(out.exit_code, 1, "{}", out.summary);
     assert_eq!(bad_error_types(&out), ["poll-skip"], "{}", out.summary);
 }
+
+/// Maelstrom's kafka client runs inside `with-errors` with only `assign` idempotent
+/// (`src/maelstrom/workload/kafka.clj`, `invoke!`): a definite error code fails the
+/// operation. A poll whose commit then fails is not recorded as a read, yet the client
+/// has moved past its messages, so its next poll skips them (Jepsen's
+/// `jepsen/src/jepsen/tests/kafka.clj`, `poll-skip+nonmonotonic-cases`).
+#[test]
+fn a_log_whose_commits_fail_definitely_skips() {
+    let out = challenge("log_failed_commit");
+    assert_eq!(out.exit_code, 1, "{}", out.summary);
+    assert_eq!(bad_error_types(&out), ["poll-skip"], "{}", out.summary);
+    let by_f = &out.results["stats"]["by-f"];
+    assert!(
+        by_f["poll"]["fail-count"].as_u64() > Some(0),
+        "{}",
+        out.summary
+    );
+}
+
+/// A send answered with a definite error fails; a poll that returns its message anyway
+/// is an aborted read (`g1a-cases` in Jepsen's `jepsen/src/jepsen/tests/kafka.clj`).
+#[test]
+fn a_log_that_keeps_failed_sends_has_aborted_reads() {
+    let out = challenge("log_failed_send_kept");
+    assert_eq!(out.exit_code, 1, "{}", out.summary);
+    assert_eq!(bad_error_types(&out), ["G1a"], "{}", out.summary);
+    assert!(out.summary.contains("whose send failed"), "{}", out.summary);
+}
+
+/// A reply that does not fit its schema escapes kafka's `with-errors` as an exception
+/// (`check-body` in `src/maelstrom/client.clj`): the send is indeterminate, and Jepsen's
+/// `unhandled-exceptions` checker lists it. The log itself is correct.
+#[test]
+fn malformed_replies_are_listed_as_exceptions() {
+    let out = challenge("log_malformed_send_ok");
+    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
+    let listed = &out.results["exceptions"]["exceptions"];
+    assert_eq!(
+        listed[0]["class"], "malformed-rpc-response",
+        "{}",
+        out.summary
+    );
+    assert_eq!(listed[0]["example"]["f"], "send", "{}", out.summary);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{}", out.summary);
+}

@@ -55,3 +55,18 @@ fn a_node_that_never_replies_fails_total_availability() {
     assert_eq!(verdict_of(&out, "workload"), true);
     assert_mentions(&out.summary, &["--availability asks for every one"]);
 }
+
+/// Maelstrom keeps integers exact at any size (Jackson reads them as `BigInteger`), so
+/// ids above 2^64 that differ by one are distinct, and `history.jsonl` keeps their
+/// digits.
+#[test]
+fn distinct_ids_beyond_64_bits_stay_distinct() {
+    let out = run(&node("unique_ids_huge"), &args(CHALLENGE));
+    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
+    assert_eq!(out.results["workload"]["duplicated-count"], 0);
+    let history = std::fs::read_to_string(out.store.unwrap().join("history.jsonl")).unwrap();
+    // 2^70 + 3n + 1: the second id n1 handed out.
+    assert_mentions(&history, &[r#""value":1180591620717411303428"#]);
+    let range = out.results["workload"]["range"].to_string();
+    assert!(range.contains("1180591620717411303424"), "{range}");
+}

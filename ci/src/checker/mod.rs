@@ -12,11 +12,14 @@ pub mod g_counter;
 pub mod intern;
 pub mod kafka;
 pub mod latencies;
+pub mod linearizable;
 pub mod net;
 pub mod protocol;
 pub mod set_full;
 pub mod stats;
 pub mod unique_ids;
+
+use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -37,16 +40,20 @@ pub struct RunInfo {
     pub availability: Option<Availability>,
     /// What `--consistency-models` names, for the transactional checkers.
     pub consistency_models: String,
+    /// How long a client waited for each reply (the workload's).
+    pub client_timeout: Duration,
 }
 
 impl RunInfo {
-    pub fn new(opts: &RunOptions) -> RunInfo {
+    /// The run `opts` describes, whose clients waited `client_timeout` for each reply.
+    pub fn new(opts: &RunOptions, client_timeout: Duration) -> RunInfo {
         RunInfo {
             nodes: opts.nodes.clone(),
             client_threads: opts.concurrency,
             partitions: opts.partitions(),
             availability: opts.availability,
             consistency_models: opts.consistency_models.clone(),
+            client_timeout,
         }
     }
 
@@ -64,10 +71,11 @@ impl RunInfo {
     }
 }
 
-/// The run that `maelstrom test --bin x <args>` would make, for checkers' tests.
+/// The run that `maelstrom test --bin x <args>` would make, for checkers' tests (with
+/// Maelstrom's 5 s client timeout).
 #[cfg(test)]
 pub(crate) fn test_run(args: &[&str]) -> RunInfo {
-    RunInfo::new(&crate::cli::run_options(args))
+    RunInfo::new(&crate::cli::run_options(args), crate::rpc::TIMEOUT)
 }
 
 /// Maelstrom's three-valued `valid?`.
@@ -186,6 +194,12 @@ pub fn quantiles(samples: &mut [u64]) -> Option<Map<String, Value>> {
     Some(map)
 }
 
+/// Checks this runner adds, which Maelstrom does not have (its checkers are composed in
+/// `maelstrom-test`, `src/maelstrom/core.clj`). What they fail, Maelstrom reports as
+/// timeouts or not at all; the runner chapter (src/runner.md) says why they may fail a
+/// run Maelstrom would pass.
+pub const RUNNERS_OWN: &[&str] = &["protocol"];
+
 /// Every checker's verdict on one run, composed as Maelstrom's `checker/compose` does.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -224,7 +238,10 @@ pub fn analyze(
             availability::check(history, run.availability),
         ),
         ("exceptions", exceptions::check(history)),
-        ("protocol", protocol::check(observed, history)),
+        (
+            "protocol",
+            protocol::check(observed, history, run.client_timeout),
+        ),
         ("net", net::check(net_stats, history)),
     ];
     let valid = parts

@@ -1,7 +1,17 @@
-//! Protocol problems the runner saw while the nodes ran (an extension; Maelstrom stops
-//! reading a node's stdout after a bad line and logs an error). Lines that are not
-//! messages, messages to nobody, and output left without its trailing newline make the
-//! run invalid; client timeouts are explained.
+//! Protocol problems the runner saw while the nodes ran: this runner's own check
+//! ([`super::RUNNERS_OWN`]), marked so in the summary. Lines that are not messages,
+//! messages to nobody, and output left without its trailing newline make the run
+//! invalid; client timeouts are explained.
+//!
+//! Maelstrom has no such check. At a line that is not a message, or one whose `src` or
+//! `dest` is not on the network, its stdout thread throws and stops reading that node
+//! (`src/maelstrom/process.clj`, `stdout-thread` and `io-thread`; `validate-msg` in
+//! `src/maelstrom/net.clj`), and a line without its newline is never read: Maelstrom
+//! shows these only through the timeouts that follow, if any. The runner keeps reading
+//! and fails the run instead, so it can fail a node Maelstrom would pass (a stray line
+//! after the last reply); the runner chapter (src/runner.md) explains why.
+
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -37,7 +47,9 @@ pub struct StdinBlocked {
     pub seconds: f64,
 }
 
-pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
+/// What the run observed, and the history's timeouts explained; a client waited
+/// `client_timeout` for each reply.
+pub fn check(observed: &Observed, history: &[Op], client_timeout: Duration) -> Verdict {
     let valid = observed.violations == 0 && observed.unterminated.is_empty();
     let mut verdict = Verdict::new(Validity::from_bool(valid))
         .with("violation-count", observed.violations)
@@ -75,9 +87,13 @@ pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
             shorten(body, 120)
         ));
     }
+    // A timeout `with-errors` caught, or one that escaped as an exception (g-counter).
     let timeouts = history
         .iter()
-        .filter(|op| op.is_client() && op.error.as_ref().is_some_and(|e| e == "net-timeout"))
+        .filter(|op| {
+            op.is_client() && op.error.as_ref().is_some_and(|e| e == "net-timeout")
+                || op.exception_kind() == Some("timeout")
+        })
         .count();
     if timeouts > 0 {
         let hint = if observed.unmatched.count > 0 {
@@ -85,8 +101,9 @@ pub fn check(observed: &Observed, history: &[Op]) -> Verdict {
         } else {
             "(see the book: Troubleshooting › A node that blocks its stdin reader)"
         };
+        let seconds = client_timeout.as_secs_f64();
         verdict = verdict.explain(format!(
-            "{timeouts} requests got no reply within 5 s {hint}"
+            "{timeouts} requests got no reply within {seconds} s {hint}"
         ));
     }
     verdict
@@ -100,7 +117,8 @@ mod tests {
 
     #[test]
     fn violations_and_lost_newlines_invalidate_timeouts_explain() {
-        let clean = check(&Observed::default(), &[]);
+        let five = crate::rpc::TIMEOUT;
+        let clean = check(&Observed::default(), &[], five);
         assert_eq!(clean.valid, Validity::Valid);
         assert!(clean.explanation.is_empty());
 
@@ -111,7 +129,7 @@ mod tests {
             }],
             ..Observed::default()
         };
-        let v = check(&unterminated, &[]);
+        let v = check(&unterminated, &[], five);
         assert_eq!(v.valid, Validity::Invalid);
         assert!(v.explanation[0].contains("A reply without a trailing newline"));
 
@@ -119,8 +137,13 @@ mod tests {
             error: Some("net-timeout".into()),
             ..Op::client(0, OpType::Info, 0, "echo", Value::Null)
         };
-        let v = check(&Observed::default(), &[timeout]);
+        let timeouts = [timeout];
+        let v = check(&Observed::default(), &timeouts, five);
         assert_eq!(v.valid, Validity::Valid);
-        assert!(v.explanation[0].starts_with("1 requests got no reply"));
+        assert!(v.explanation[0].starts_with("1 requests got no reply within 5 s"));
+        // The workload's own timeout (lin-kv's, with --latency 250).
+        let lin_kv = Duration::from_millis(2500);
+        let v = check(&Observed::default(), &timeouts, lin_kv);
+        assert!(v.explanation[0].starts_with("1 requests got no reply within 2.5 s"));
     }
 }

@@ -9,8 +9,12 @@ pub use progress::Progress;
 pub use results::Results;
 pub use summary::{INVALID_LINE, UNKNOWN_LINE, VALID_LINE};
 
+use std::path::PathBuf;
+
+use serde_json::Value;
+
 use crate::checker::protocol::Observed;
-use crate::checker::{Analysis, Validity, latencies};
+use crate::checker::{Analysis, Validity, Verdict, latencies};
 use crate::history::Op;
 use crate::net::journal::NetStats;
 use crate::options::RunOptions;
@@ -31,8 +35,19 @@ pub struct RunFacts<'a> {
 
 /// Writes every file of the run and returns the outcome with its summary.
 pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
+    store.write(store::HISTORY, |out| {
+        for op in run.history {
+            serde_json::to_writer(&mut *out, op)?; // Big integers exact: see `Op`.
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    });
+    // Drawn from the files just written (and the journal), so the summary can name them,
+    // and before the verdict, which depends on them (`perf`).
+    let pictures = crate::viz::write_all(store.dir());
+    let perf = perf(&pictures);
     let valid = match (run.failure, run.analysis) {
-        (None, Some(analysis)) => analysis.valid,
+        (None, Some(analysis)) => analysis.valid.and(perf.valid),
         _ => Validity::Invalid,
     };
     let exit_code = match (run.failure, valid) {
@@ -41,6 +56,13 @@ pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
         (None, Validity::Invalid) => 1,
         (None, Validity::Unknown) => 2,
     };
+    let mut checks = run
+        .analysis
+        .map(Analysis::parts_results)
+        .unwrap_or_default();
+    if run.analysis.is_some() {
+        checks.insert("perf".into(), Value::Object(perf.results));
+    }
     let results = Results {
         valid,
         workload_name: run.options.workload,
@@ -48,25 +70,13 @@ pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
         opts: run.options.clone(),
         op_latencies: latencies::op_latencies(run.history),
         error: run.failure.cloned(),
-        checks: run
-            .analysis
-            .map(Analysis::parts_results)
-            .unwrap_or_default(),
+        checks,
     }
     .to_map();
-
-    store.write(store::HISTORY, |out| {
-        for op in run.history {
-            serde_json::to_writer(&mut *out, op)?;
-            out.write_all(b"\n")?;
-        }
-        Ok(())
-    });
-    // Drawn from the files just written (and the journal), so the summary can name them.
-    let pictures = crate::viz::write_all(store.dir());
     let summary = summary::summary(store, run, valid, &pictures);
     store.write(store::RESULTS, |out| {
-        serde_json::to_writer_pretty(&mut *out, &results)?;
+        let results = Value::Object(results.clone());
+        serde_json::to_writer_pretty(&mut *out, &crate::json::Exact(&results))?;
         out.write_all(b"\n")
     });
     store.write(store::SUMMARY, |out| out.write_all(summary.as_bytes()));
@@ -80,4 +90,31 @@ pub fn finish(store: &Store, run: &RunFacts<'_>) -> Outcome {
         failure: run.failure.cloned(),
         seed: run.seed,
     }
+}
+
+/// Maelstrom's `perf` result (Jepsen's `checker/perf`, `jepsen/src/jepsen/checker.clj`):
+/// it draws the latency and rate plots and says `valid? true`, or `unknown` when they
+/// could not be drawn, which makes the whole run unknown. Here the plots are
+/// `latency.svg` and `rate.svg`. (Maelstrom's `timeline` checker, which writes
+/// `timeline.html`, has no counterpart: see the runner chapter.)
+fn perf(pictures: &anyhow::Result<Vec<PathBuf>>) -> Verdict {
+    let drawn = |name: &str| match pictures {
+        Ok(files) => files.iter().any(|f| f.ends_with(name)),
+        Err(_) => false,
+    };
+    let graph = |name: &str| {
+        if drawn(name) {
+            Verdict::new(Validity::Valid)
+        } else {
+            let why = match pictures {
+                Err(e) => format!("{e:#}"),
+                Ok(_) => format!("{name} was not drawn"),
+            };
+            Verdict::new(Validity::Unknown).with("error", why)
+        }
+    };
+    let (latency, rate) = (graph("latency.svg"), graph("rate.svg"));
+    Verdict::new(latency.valid.and(rate.valid))
+        .with("latency-graph", latency.results)
+        .with("rate-graph", rate.results)
 }

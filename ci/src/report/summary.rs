@@ -44,7 +44,12 @@ pub(super) fn summary(
                 Validity::Invalid => "INVALID",
                 Validity::Unknown => "unknown",
             };
-            lines.push(format!("  {name:<14}{word}"));
+            let own = if crate::checker::RUNNERS_OWN.contains(name) {
+                "  (this runner's own check; Maelstrom has none)"
+            } else {
+                ""
+            };
+            lines.push(format!("  {name:<14}{word}{own}"));
             lines.extend(verdict.explanation.iter().map(|why| format!("    {why}")));
         }
     }
@@ -122,6 +127,8 @@ fn pictures_line(pictures: &anyhow::Result<Vec<std::path::PathBuf>>) -> Option<S
             Some(format!("Pictures: {}", names.join(" ")))
         }
         Ok(_) => None,
-        Err(e) => Some(format!("Pictures: not drawn: {e:#}")),
+        Err(e) => Some(format!(
+            "Pictures: not drawn, so the perf check is unknown, as in Maelstrom: {e:#}"
+        )),
     }
 }

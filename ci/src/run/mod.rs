@@ -1,5 +1,5 @@
-//! One test run, start to finish (after Maelstrom's `src/maelstrom/core.clj` and
-//! Jepsen's test lifecycle, `jepsen:jepsen/src/jepsen/core.clj`):
+//! One test run, start to finish (after Maelstrom's `src/maelstrom/core.clj`,
+//! `maelstrom-test`, and Jepsen's test lifecycle, `jepsen:jepsen/src/jepsen/core.clj`):
 //!
 //! 1. start the network and its journal, register every node and service;
 //! 2. start the node processes and send each its `init`;
@@ -62,6 +62,9 @@ pub fn test(opts: &TestOpts) -> Outcome {
     };
     if options.nodes.is_empty() {
         return failed("a test needs at least one node".into());
+    }
+    if let Err(message) = (workload.check_opts)(&options) {
+        return failed(message);
     }
     let mut launch = match Launch::new(&opts.bin, opts.bin_args.clone(), opts.log_stderr) {
         Ok(launch) => launch,
@@ -223,6 +226,11 @@ impl<'a> Run<'a> {
         Phase::Done
     }
 
+    /// How long the workload's clients wait for each reply.
+    fn client_timeout(&self) -> Duration {
+        (self.workload.client_timeout)(self.options)
+    }
+
     /// What the nemesis acts on.
     fn nemesis(&self) -> Nemesis<'_> {
         Nemesis {
@@ -233,6 +241,8 @@ impl<'a> Run<'a> {
     }
 
     /// A node whose stdout closes has (almost always) exited: abort the run at once.
+    /// (Maelstrom notices only when it stops the nodes, and its test crashes without
+    /// results; see the runner chapter, src/runner.md.)
     fn watch_for_exits(&self, closed: Receiver<StdoutClosed>) {
         let abort = Arc::clone(&self.abort);
         thread::spawn(move || {
@@ -272,7 +282,7 @@ impl<'a> Run<'a> {
             unmatched: self.net.unmatched(),
         };
         let analysis = (phase != Phase::Startup && phase != Phase::Init).then(|| {
-            let info = RunInfo::new(self.options);
+            let info = RunInfo::new(self.options, self.client_timeout());
             let verdict = (self.workload.checker)(&history, &info);
             let exempt = self.workload.stats_exempt;
             checker::analyze(verdict, exempt, &info, &history, &stats, &observed)

@@ -32,7 +32,8 @@ impl Worker {
     /// Performs one operation, recording its invocation and completion.
     pub(super) fn perform(&mut self, run: &Run<'_>, op: &Invocation, is_final: bool) -> Completion {
         let (client, rpc) = self.client.get_or_insert_with(|| {
-            let rpc = NetClient::open(&run.net, &self.node, run.abort.signal());
+            let rpc = NetClient::open(&run.net, &self.node, run.abort.signal())
+                .with_timeout(run.client_timeout());
             ((run.workload.client)(), rpc)
         });
         let process = Process::Client(self.process);

@@ -52,7 +52,8 @@ pub fn start_all(net: &Network, seed: u64) {
             .name(format!("service {name}"))
             .spawn(move || {
                 for packet in inbox {
-                    let Ok(body) = serde_json::from_str::<Value>(packet.body.get()) else {
+                    // Big integers stay exact, as in Maelstrom (see `crate::json`).
+                    let Ok(body) = crate::json::parse(packet.body.get()) else {
                         continue;
                     };
                     // An unknown request gets no reply, as in Maelstrom.
@@ -63,6 +64,7 @@ pub fn start_all(net: &Network, seed: u64) {
                         let msg_id = body.get("msg_id").cloned().unwrap_or(Value::Null);
                         fields.insert("in_reply_to".into(), msg_id);
                     }
+                    let reply = crate::json::Exact(&reply);
                     if let Ok(raw) = serde_json::value::to_raw_value(&reply) {
                         let _ = net.send(name, &packet.src, raw);
                     }

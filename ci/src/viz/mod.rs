@@ -274,7 +274,7 @@ pub fn read_history(reader: impl BufRead) -> Result<Vec<Op>> {
         if line.trim().is_empty() {
             continue;
         }
-        let op = serde_json::from_str(&line)
+        let op = crate::history::parse_op(&line)
             .with_context(|| format!("line {}: not a history entry: {line}", i + 1))?;
         ops.push(op);
     }

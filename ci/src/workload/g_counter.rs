@@ -13,7 +13,8 @@ use serde_json::Value;
 use super::schema::{Field, read_field, send_value};
 use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload, final_read};
 use crate::checker::g_counter;
-use crate::history::OpType;
+use crate::history::exception_error;
+use crate::json::Exact;
 
 /// The grow-only counter workload: each thread ends with one final read.
 pub fn workload() -> Workload {
@@ -57,14 +58,21 @@ impl Client for CounterClient {
             "read" => read_field(rpc, "value", Field::Integer),
             other => Err(RpcFailure::Malformed(format!("unknown operation {other}"))),
         };
+        // pn_counter.clj turns the value read into a `long`, which throws for an
+        // integer that does not fit in 64 signed bits.
+        if let Ok(value) = &outcome
+            && op.f == "read"
+            && !value.is_i64()
+        {
+            let why = format!("value out of range for long: {}", Exact(value));
+            return Completion::info(op.value.clone(), exception_error("out-of-range", &why));
+        }
         match outcome {
             Ok(value) => Completion::ok(value),
-            // This client does not sort errors into definite and indefinite: whatever
-            // went wrong, nobody knows whether the add happened.
-            Err(failure) => Completion {
-                kind: OpType::Info,
-                ..Completion::from_failure(op.value.clone(), &failure, false)
-            },
+            // pn_counter.clj's client has no `with-errors`: whatever went wrong (a
+            // timeout, even a definite error code) escapes as an exception, and nobody
+            // knows whether the add happened.
+            Err(failure) => Completion::exception(op.value.clone(), &failure),
         }
     }
 }
@@ -72,6 +80,7 @@ impl Client for CounterClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::OpType;
     use crate::workload::Canned;
     use rand::SeedableRng;
     use serde_json::json;
@@ -114,9 +123,15 @@ mod tests {
             code: 11,
             text: "later".into(),
         };
-        for failure in [RpcFailure::Timeout, definite] {
+        for (failure, kind) in [(RpcFailure::Timeout, "timeout"), (definite, "rpc-error")] {
             let add = invoke("add", json!(3), Err(failure.clone()));
             assert_eq!((add.kind, add.value), (OpType::Info, json!(3)));
+            let error = add.error.unwrap();
+            let error = error.as_str().unwrap();
+            assert!(
+                error.starts_with(&format!("indeterminate: {kind}: ")),
+                "{error}"
+            );
             assert_eq!(invoke("read", Value::Null, Err(failure)).kind, OpType::Info);
         }
         let float = invoke(
@@ -125,5 +140,16 @@ mod tests {
             Ok(json!({"type": "read_ok", "value": 12.0})),
         );
         assert_eq!(float.kind, OpType::Info);
+        let huge = crate::json::parse(r#"{"type": "read_ok", "value": 9223372036854775808}"#);
+        let huge = invoke("read", Value::Null, Ok(huge.unwrap()));
+        assert_eq!(huge.kind, OpType::Info);
+        let error = huge.error.unwrap();
+        assert!(
+            error
+                .as_str()
+                .unwrap()
+                .ends_with("long: 9223372036854775808"),
+            "{error}"
+        );
     }
 }

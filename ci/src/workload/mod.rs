@@ -10,9 +10,12 @@ pub mod echo;
 pub mod g_counter;
 pub mod kafka;
 pub mod key_pool;
+pub mod lin_kv;
 pub mod schema;
 pub mod txn_rw_register;
 pub mod unique_ids;
+
+use std::time::Duration;
 
 use rand::rngs::StdRng;
 use serde_json::Value;
@@ -20,6 +23,7 @@ use serde_json::Value;
 use crate::checker::{RunInfo, Verdict};
 use crate::history::Op;
 use crate::options::{RunOptions, WorkloadName};
+use crate::rpc;
 
 /// The types a workload's parts speak in.
 pub use crate::history::{Completion, Invocation};
@@ -34,6 +38,7 @@ pub fn for_name(name: WorkloadName) -> Workload {
         WorkloadName::GCounter => g_counter::workload(),
         WorkloadName::Kafka => kafka::workload(),
         WorkloadName::TxnRwRegister => txn_rw_register::workload(),
+        WorkloadName::LinKv => lin_kv::workload(),
     }
 }
 
@@ -94,6 +99,11 @@ pub struct Workload {
     pub final_phase: Option<fn(&mut dyn FinalContext)>,
     /// `f`s that `stats` does not require an ok for (kafka's `crash`).
     pub stats_exempt: &'static [&'static str],
+    /// Why this workload cannot run with these options, if it cannot; asked before any
+    /// node starts.
+    pub check_opts: fn(&RunOptions) -> Result<(), String>,
+    /// How long a client waits for each reply.
+    pub client_timeout: fn(&RunOptions) -> Duration,
 }
 
 impl Workload {
@@ -111,6 +121,8 @@ impl Workload {
             setup_request: None,
             final_phase: None,
             stats_exempt: &[],
+            check_opts: |_| Ok(()),
+            client_timeout: |_| rpc::TIMEOUT,
         }
     }
 }

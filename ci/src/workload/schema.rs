@@ -21,7 +21,8 @@ impl Field {
     fn admits(self, value: &Value) -> bool {
         match self {
             Field::Any => true,
-            Field::Integer => value.is_i64() || value.is_u64(),
+            // Prismatic Schema's `s/Int`: an integer of any size.
+            Field::Integer => crate::json::is_integer(value),
             Field::String => value.is_string(),
             Field::Array => value.is_array(),
             Field::Object => value.is_object(),

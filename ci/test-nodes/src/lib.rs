@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 pub mod kafka;
+pub mod lin_kv;
 pub mod txn;
 
 /// A node's identity and its way out.

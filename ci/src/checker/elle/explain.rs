@@ -30,7 +30,7 @@ fn value_json(txns: &Txns, value: Val) -> Value {
     value.map_or(Value::Null, |v| txns.values.get(v).clone())
 }
 
-/// `internal`, `G1a`, `G1b` and `garbage-read` cases.
+/// `internal`, `G1a` and `G1b` cases, and reads of values nobody wrote.
 pub fn case(txns: &Txns, name: &str, case: &Case) -> (Value, String) {
     let mut json = json!({"op": op_json(txns, case.txn), "mop": mop_json(txns, &case.mop)});
     let reader = txns.describe(case.txn);
@@ -227,10 +227,6 @@ pub fn lesson(name: &str) -> &'static str {
         "lost-update" => {
             "both read the same value and both wrote the key, so one update \
                           silently overwrote the other."
-        }
-        "garbage-read" => {
-            "a read must return null or a value some transaction wrote \
-                           (this check is the runner's own; Elle does not make it)."
         }
         "cyclic-versions" => "the order of a key's values runs in a circle.",
         "empty-transaction-graph" => {

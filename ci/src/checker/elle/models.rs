@@ -295,12 +295,14 @@ fn all_models() -> BTreeSet<&'static str> {
     all
 }
 
-/// Parses `--consistency-models` the way Maelstrom does: split on commas that have
-/// whitespace on both sides (so in practice, one model), and reject unknown names.
+/// Parses `--consistency-models` the way Maelstrom does (`opt-spec` in
+/// `src/maelstrom/core.clj`: `(str/split s #"\s+,\s+")`, so in practice one model),
+/// and rejects unknown names as Elle does when the checker runs (`validate-models` in
+/// `elle:src/elle/consistency_model.clj`).
 pub fn parse(arg: &str) -> Result<Vec<&'static str>, String> {
     let known = all_models();
-    arg.split(" , ")
-        .map(str::trim)
+    split_spaced_commas(arg)
+        .into_iter()
         .map(|name| {
             known.get(name).copied().ok_or_else(|| {
                 let list: Vec<&str> = known.iter().map(|m| friendly(m)).collect();
@@ -312,6 +314,48 @@ pub fn parse(arg: &str) -> Result<Vec<&'static str>, String> {
             })
         })
         .collect()
+}
+
+/// Java's `Pattern.split` with `\s+,\s+` (what Clojure's `str/split` calls): pieces
+/// between commas that have whitespace on both sides, whitespace and all; trailing
+/// empty pieces dropped.
+fn split_spaced_commas(s: &str) -> Vec<&str> {
+    // Java's `\s`.
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r');
+    let bytes = s.as_bytes();
+    let mut pieces = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        if !space(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        // A run of whitespace: a match begins here if a comma and more whitespace
+        // follow it.
+        let mut j = i;
+        while j < bytes.len() && space(bytes[j]) {
+            j += 1;
+        }
+        if j + 1 < bytes.len() && bytes[j] == b',' && space(bytes[j + 1]) {
+            let mut end = j + 1;
+            while end < bytes.len() && space(bytes[end]) {
+                end += 1;
+            }
+            pieces.push(&s[start..i]);
+            start = end;
+            i = end;
+        } else {
+            i = j;
+        }
+    }
+    if pieces.is_empty() {
+        return vec![s];
+    }
+    pieces.push(&s[start..]);
+    while pieces.last().is_some_and(|p| p.is_empty()) {
+        pieces.pop();
+    }
+    pieces
 }
 
 /// Breadth-first closure of `start` under `next`.
@@ -528,7 +572,17 @@ mod tests {
         );
         let err = parse("read-committed,serializable").unwrap_err();
         assert!(err.contains("unknown consistency model"), "{err}");
+        assert!(parse("read-committed, serializable").is_err());
         assert!(parse("PL-2").is_ok());
+        // Any whitespace, any amount, on both sides; nothing else is trimmed.
+        assert_eq!(
+            parse("read-committed \t,\n  serializable").unwrap(),
+            ["read-committed", "serializable"]
+        );
+        assert_eq!(split_spaced_commas("a , b , "), ["a", "b"]);
+        assert_eq!(split_spaced_commas(" , a"), ["", "a"]);
+        assert_eq!(split_spaced_commas("a , , b"), ["a", ", b"]);
+        assert!(parse(" serializable").is_err());
     }
 
     #[test]

@@ -294,9 +294,9 @@ pub fn intermediate_reads(txns: &Txns) -> Vec<Case> {
     reads_of(txns, |_| true, Txn::intermediate_writes)
 }
 
-/// Reads of a value no transaction ever tried to write. Elle ignores them; we report
-/// them because a node that invents values (say, 0 for a missing key) is wrong under
-/// every consistency model.
+/// Reads of a value no transaction ever tried to write. Elle ignores them; the summary
+/// mentions them (see `garbage_note` in this checker's module), because a node that
+/// invents values (say, 0 for a missing key) is very likely wrong.
 pub fn garbage_reads(txns: &Txns) -> Vec<Case> {
     let written: HashSet<(Key, Val)> = txns
         .txns
