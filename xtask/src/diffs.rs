@@ -88,7 +88,7 @@ pub type Diffs = BTreeMap<PathBuf, String>;
 
 /// The diffs the step crates make now.
 pub fn expected(root: &Path) -> Result<Diffs> {
-    let crates = super::project::solution_crates(root)?;
+    let crates = super::project::workspace_crates(root)?;
     let mut diffs = BTreeMap::new();
     for pair in STEPS.windows(2) {
         let (before, step) = (pair[0], pair[1]);

@@ -33,6 +33,7 @@ mod project;
 mod regen;
 mod results;
 mod snippets;
+mod sources;
 mod stale;
 mod steps;
 mod table;
