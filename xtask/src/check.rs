@@ -359,9 +359,10 @@ fn prepare_table(opts: &CheckOpts) -> Result<Option<Table>> {
         return Ok(None);
     }
     let runner = Runner::choose(&opts.runner)?;
-    let jobs = opts.jobs.unwrap_or(match runner {
-        Runner::Ours => JOBS_OURS,
-        Runner::Real(_) => JOBS_REAL,
+    let jobs = opts.jobs.unwrap_or(if runner.is_real() {
+        JOBS_REAL
+    } else {
+        JOBS_OURS
     });
     let alone = rows.iter().filter(|s| s.timing_sensitive()).count();
     println!(
@@ -371,8 +372,11 @@ fn prepare_table(opts: &CheckOpts) -> Result<Option<Table>> {
         runner.describe(),
         duration(table::estimate_seconds(&rows, jobs))
     );
-    if matches!(runner, Runner::Real(_)) {
-        println!("(a real Maelstrom has no --seed: its runs are not reproducible)");
+    if runner.is_real() {
+        println!(
+            "(a real Maelstrom has no --seed: its runs are not reproducible; a row is judged \
+             by its verdict and targets, its `reason` being our runner's wording)"
+        );
     }
     let built = table::build(&rows, &runner)?;
     if !built {

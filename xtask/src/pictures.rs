@@ -68,6 +68,7 @@ impl Spec {
         Step {
             name: format!("picture-{}", self.name),
             krate: self.krate.clone(),
+            bin: None,
             args: self.args.clone(),
             seed: self.seed,
             expect: self.expect.unwrap_or(Expect::Valid),
