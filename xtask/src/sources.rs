@@ -101,30 +101,36 @@ pub fn links(text: &str) -> Vec<Link> {
         let punct = |k: usize, c: char| at(k) == Some(&Token::Punct(c));
         let word = |k: usize, w: &str| matches!(at(k), Some(Token::Ident(x)) if x == w);
         // `#[path = "..."]`, then the item it is on.
-        if punct(0, '#') && punct(1, '[') && word(2, "path") && punct(3, '=') && punct(5, ']') {
-            if let Some(Token::Str(written)) = at(4) {
-                let (module, used) = match module_after(&tokens[i + 6..]) {
-                    Some((name, used)) => (Some(name), used),
-                    None => (None, 0),
-                };
-                found.push(Link::Path {
-                    written: written.clone(),
-                    module,
-                });
-                i += 6 + used;
-                continue;
-            }
+        if punct(0, '#')
+            && punct(1, '[')
+            && word(2, "path")
+            && punct(3, '=')
+            && punct(5, ']')
+            && let Some(Token::Str(written)) = at(4)
+        {
+            let (module, used) = match module_after(&tokens[i + 6..]) {
+                Some((name, used)) => (Some(name), used),
+                None => (None, 0),
+            };
+            found.push(Link::Path {
+                written: written.clone(),
+                module,
+            });
+            i += 6 + used;
+            continue;
         }
         let include = ["include", "include_str", "include_bytes"];
-        if include.iter().any(|w| word(0, w)) && punct(1, '!') && punct(2, '(') {
-            if let Some(Token::Str(written)) = at(3) {
-                found.push(Link::Path {
-                    written: written.clone(),
-                    module: None,
-                });
-                i += 4;
-                continue;
-            }
+        if include.iter().any(|w| word(0, w))
+            && punct(1, '!')
+            && punct(2, '(')
+            && let Some(Token::Str(written)) = at(3)
+        {
+            found.push(Link::Path {
+                written: written.clone(),
+                module: None,
+            });
+            i += 4;
+            continue;
         }
         if let Some((name, used)) = module_after(&tokens[i..]) {
             found.push(Link::Module(name));

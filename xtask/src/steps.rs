@@ -127,12 +127,23 @@ impl Step {
 
     /// The command a learner types to make this run, seed included.
     pub fn learner_command(&self) -> String {
+        self.command(Some(self.seed))
+    }
+
+    /// The command a chapter gives for its test: the learner's, without the seed.
+    pub fn chapter_command(&self) -> String {
+        self.command(None)
+    }
+
+    fn command(&self, seed: Option<u64>) -> String {
         let (workload, rest) = self.ordered_args();
         let mut words = vec!["cargo".to_string(), "maelstrom".into(), "test".into()];
         words.extend(workload);
         words.extend(["--bin".into(), format!("target/debug/{}", self.binary())]);
         words.extend(rest);
-        words.extend(["--seed".into(), self.seed.to_string()]);
+        if let Some(seed) = seed {
+            words.extend(["--seed".into(), seed.to_string()]);
+        }
         let quoted: Vec<String> = words.iter().map(|w| super::process::quote(w)).collect();
         quoted.join(" ")
     }
@@ -360,6 +371,11 @@ targets = { "net.servers.msgs-per-op" = "<= 2.0", "workload.stable-latencies.1" 
             step.learner_command(),
             "cargo maelstrom test -w echo --bin target/debug/echo --node-count 1 \
              --time-limit 10 --seed 1"
+        );
+        assert_eq!(
+            step.chapter_command(),
+            "cargo maelstrom test -w echo --bin target/debug/echo --node-count 1 \
+             --time-limit 10"
         );
         let targets = step.parsed_targets().unwrap();
         assert_eq!(targets[0].path, "net.servers.msgs-per-op");

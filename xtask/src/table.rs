@@ -110,17 +110,22 @@ impl Runner {
         }
         Some(cmd)
     }
+
+    /// The command that builds our runner; none for a real Maelstrom.
+    pub fn runner_build_command(&self) -> Option<Command> {
+        let mut cmd = self.cargo();
+        cmd.args(["build", "--release", "-p", "ci", "--bin", "maelstrom"]);
+        (self.kind == Kind::Ours).then_some(cmd)
+    }
 }
 
 /// Builds the runner and every binary the rows test.
 pub fn build(steps: &[Step], runner: &Runner) -> Result<bool> {
     let mut ok = true;
-    if runner.kind == Kind::Ours {
-        let mut cmd = runner.cargo();
-        cmd.args(["build", "--release", "-p", "ci", "--bin", "maelstrom"]);
-        ok &= process::run(cmd)?;
-    }
-    if let Some(cmd) = runner.build_command(steps) {
+    for cmd in [runner.runner_build_command(), runner.build_command(steps)]
+        .into_iter()
+        .flatten()
+    {
         ok &= process::run(cmd)?;
     }
     Ok(ok)
@@ -450,6 +455,36 @@ mod tests {
             elsewhere.build_command(&steps).unwrap().get_current_dir(),
             Some(Path::new("/tmp/clone"))
         );
+    }
+
+    /// A row naming one of the runner's test nodes by its binary, built and run as the
+    /// table does, in this checkout: a correct echo node passes a short echo run.
+    #[test]
+    fn a_test_node_row_builds_and_passes() {
+        let root = crate::project::root();
+        let text = "[[step]]\nname = \"xtask-test-correct-echo\"\ncrate = \"test-nodes\"\n\
+                    bin = \"correct_echo\"\nargs = [\"-w\", \"echo\", \"--node-count\", \"1\", \
+                    \"--time-limit\", \"3\"]\nseed = 1\nexpect = \"valid\"\n";
+        let steps = rows(text);
+        let runner = Runner {
+            kind: Kind::Ours,
+            root: root.clone(),
+        };
+        let logs = root.join("target/xtask/test-node-row");
+        let builds = [runner.runner_build_command(), runner.build_command(&steps)];
+        for (i, cmd) in builds.into_iter().flatten().enumerate() {
+            let log = logs.join(format!("build-{i}.log"));
+            assert!(
+                process::run_logged(cmd, &log).unwrap(),
+                "see {}",
+                log.display()
+            );
+        }
+        let row = run_row(&steps[0], &runner);
+        assert!(row.passed(), "{:?}", row.problems);
+        assert_eq!(row.figures.ops.map(|n| n > 0.0), Some(true));
+        // Its digest covers the test nodes' package.
+        crate::manifest::sources_digest(&root, &steps[0]).unwrap();
     }
 
     #[test]
