@@ -12,30 +12,30 @@ use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::ValueEnum;
 
 use super::process::{self, cargo};
 use super::steps::{self, Step};
 use super::table::{self, RowResult, Runner};
-use super::{CheckOpts, book, snippets, stale};
+use super::{CheckOpts, book, project, snippets, stale, workshop};
 
 /// The stages, in the order `check` starts them: quick static checks first, so a typo is
 /// reported in seconds, then the build, then clippy, the tests and the book beside the
 /// acceptance table's light rows, and last its timing-sensitive rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Stage {
-    /// `cargo fmt --all --check`.
+    /// `cargo fmt --all --check`, leaving out your own crates in workshop/.
     Fmt,
     /// The book's code blocks, includes, anchors and dashes.
     Snippets,
     /// Shown runs and step diffs match the code that produced them.
     Stale,
-    /// `cargo build --workspace --all-targets`.
+    /// `cargo build --workspace --all-targets` (but your crates in workshop/).
     Build,
-    /// `cargo clippy --workspace --all-targets -- -D warnings`.
+    /// `cargo clippy --workspace --all-targets -- -D warnings` (but workshop/).
     Clippy,
-    /// `cargo test --workspace`, eight tests of a program at a time.
+    /// `cargo test --workspace`, eight tests of a program at a time (but workshop/).
     Test,
     /// `mdbook build` and `mdbook test`.
     Book,
@@ -79,6 +79,32 @@ struct StageResult {
 }
 
 pub fn run(opts: &CheckOpts) -> Result<bool> {
+    if opts.mine {
+        // Before anything runs: a row the reader cannot run is a mistake to hear at once.
+        if opts.steps.is_empty() {
+            let all = steps::load(Path::new(""))?;
+            let yours = workshop::rows_to_try(Path::new(""), &all)?;
+            bail!(
+                "--mine runs the rows you name with --step; {}",
+                if yours.is_empty() {
+                    "you have started no crate yet (`cargo xtask start <step>`)".to_string()
+                } else {
+                    format!(
+                        "the rows of the steps you started are: {}",
+                        yours.join(", ")
+                    )
+                }
+            );
+        }
+        let rows = chosen_rows(opts)?;
+        println!(
+            "check --mine: {}",
+            rows.iter()
+                .map(|r| format!("row `{}` runs target/debug/{}", r.name, r.binary()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let start = Instant::now();
     let selected = |stage: &Stage| {
         if opts.only.is_empty() {
@@ -166,35 +192,60 @@ impl MdBook {
 
 const INSTALL_LOG: &str = "target/tools/install-mdbook.log";
 
-fn run_stage(stage: Stage, mdbook: &MdBook) -> Result<(bool, String)> {
-    let cargo_with = |args: &[&str]| {
-        let mut cmd = cargo();
-        cmd.args(args);
-        process::run(cmd)
+/// The cargo command of a stage that runs one, as words after `cargo`. The reader's own
+/// crates in workshop/ are left out: they are work in progress, not the project's.
+fn cargo_words(stage: Stage, root: &Path) -> Result<Vec<String>> {
+    let yours = project::workshop_crates(root)?;
+    let mut words: Vec<String> = Vec::new();
+    let mut push = |list: &[&str]| words.extend(list.iter().map(|w| w.to_string()));
+    let workspace = |words: &mut Vec<String>| {
+        words.push("--workspace".into());
+        for package in yours.keys() {
+            words.extend(["--exclude".into(), package.clone()]);
+        }
     };
-    let plain = |passed: bool| (passed, String::new());
-    Ok(match stage {
-        Stage::Fmt => plain(cargo_with(&["fmt", "--all", "--check"])?),
+    match stage {
+        // `cargo fmt` has no --exclude: name every other package instead.
+        Stage::Fmt if !yours.is_empty() => {
+            push(&["fmt", "--check"]);
+            let all = project::workspace_crates(root)?;
+            for package in all.keys().filter(|p| !yours.contains_key(*p)) {
+                words.extend(["-p".into(), package.clone()]);
+            }
+        }
+        Stage::Fmt => push(&["fmt", "--all", "--check"]),
         // Every target in the test profile, so `test` only runs what this built.
-        Stage::Build => plain(cargo_with(&["build", "--workspace", "--all-targets"])?),
-        Stage::Clippy => plain(cargo_with(&[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ])?),
+        Stage::Build => {
+            push(&["build"]);
+            workspace(&mut words);
+            words.push("--all-targets".into());
+        }
+        Stage::Clippy => {
+            push(&["clippy"]);
+            workspace(&mut words);
+            words.extend(["--all-targets", "--", "-D", "warnings"].map(String::from));
+        }
         // The runner's integration tests mostly wait on their runs' time limits, so more
         // of them at once than there are cores: eight cut this stage from 237 s to 139 s
         // on two cores (`cargo test --workspace`, same build, same machine).
-        Stage::Test => plain(cargo_with(&[
-            "test",
-            "--workspace",
-            "--",
-            "--test-threads",
-            TEST_THREADS,
-        ])?),
+        Stage::Test => {
+            push(&["test"]);
+            workspace(&mut words);
+            words.extend(["--", "--test-threads", TEST_THREADS].map(String::from));
+        }
+        _ => bail!("stage {} runs no cargo command", stage.name()),
+    }
+    Ok(words)
+}
+
+fn run_stage(stage: Stage, mdbook: &MdBook) -> Result<(bool, String)> {
+    let plain = |passed: bool| (passed, String::new());
+    Ok(match stage {
+        Stage::Fmt | Stage::Build | Stage::Clippy | Stage::Test => {
+            let mut cmd = cargo();
+            cmd.args(cargo_words(stage, Path::new(""))?);
+            plain(process::run(cmd)?)
+        }
         Stage::Book => plain(book::build_and_test(&mdbook.get()?)?),
         Stage::Snippets => {
             let problems = snippets::check_book(Path::new("src"))?;
@@ -238,19 +289,25 @@ const JOBS_REAL: usize = 2;
 /// `--quick` keeps the rows of at most this many seconds of test time.
 const QUICK_TIME_LIMIT: f64 = 10.0;
 
-/// The rows `--step` and `--quick` leave.
+/// The rows `--step` and `--quick` leave, each run against the reader's crate with
+/// `--mine`.
 fn chosen_rows(opts: &CheckOpts) -> Result<Vec<Step>> {
-    let all = steps::load(Path::new("."))?;
+    let root = Path::new("");
+    let all = steps::load(root)?;
     for name in &opts.steps {
         if !all.iter().any(|s| s.name == *name) {
-            anyhow::bail!("no step named `{name}` in {}", steps::STEPS_FILE);
+            bail!("no step named `{name}` in {}", steps::STEPS_FILE);
         }
     }
-    Ok(all
+    let rows = all
         .into_iter()
         .filter(|s| opts.steps.is_empty() || opts.steps.contains(&s.name))
-        .filter(|s| !opts.quick || s.time_limit() <= QUICK_TIME_LIMIT)
-        .collect())
+        .filter(|s| !opts.quick || s.time_limit() <= QUICK_TIME_LIMIT);
+    if opts.mine {
+        rows.map(|row| workshop::mine(root, &row)).collect()
+    } else {
+        Ok(rows.collect())
+    }
 }
 
 /// The acceptance table, with the `beside` stages run while its light rows run: those
@@ -359,9 +416,10 @@ fn prepare_table(opts: &CheckOpts) -> Result<Option<Table>> {
         return Ok(None);
     }
     let runner = Runner::choose(&opts.runner)?;
-    let jobs = opts.jobs.unwrap_or(match runner {
-        Runner::Ours => JOBS_OURS,
-        Runner::Real(_) => JOBS_REAL,
+    let jobs = opts.jobs.unwrap_or(if runner.is_real() {
+        JOBS_REAL
+    } else {
+        JOBS_OURS
     });
     let alone = rows.iter().filter(|s| s.timing_sensitive()).count();
     println!(
@@ -371,8 +429,11 @@ fn prepare_table(opts: &CheckOpts) -> Result<Option<Table>> {
         runner.describe(),
         duration(table::estimate_seconds(&rows, jobs))
     );
-    if matches!(runner, Runner::Real(_)) {
-        println!("(a real Maelstrom has no --seed: its runs are not reproducible)");
+    if runner.is_real() {
+        println!(
+            "(a real Maelstrom has no --seed: its runs are not reproducible; a row is judged \
+             by its verdict and targets, its `reason` being our runner's wording)"
+        );
     }
     let built = table::build(&rows, &runner)?;
     if !built {
@@ -465,6 +526,39 @@ mod tests {
     fn formats_durations() {
         assert_eq!(duration(4.25), "4.2 s");
         assert_eq!(duration(75.2), "1 min 15 s");
+    }
+
+    #[test]
+    fn the_readers_crates_are_left_out_of_the_projects_stages() {
+        let s = crate::project::tests::Scratch::new("check");
+        s.write("solutions/echo/Cargo.toml", "[package]\nname = \"echo\"\n");
+        s.write("xtask/Cargo.toml", "[package]\nname = \"xtask\"\n");
+        s.write(
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"xtask\", \"solutions/*\", \"workshop/*\"]\n",
+        );
+        s.write("workshop/README.md", "");
+        let words = |stage| cargo_words(stage, s.root()).unwrap().join(" ");
+        assert_eq!(words(Stage::Fmt), "fmt --all --check");
+        assert_eq!(words(Stage::Build), "build --workspace --all-targets");
+
+        s.write(
+            "workshop/echo/Cargo.toml",
+            "[package]\nname = \"my_echo\"\n",
+        );
+        assert_eq!(words(Stage::Fmt), "fmt --check -p echo -p xtask");
+        assert_eq!(
+            words(Stage::Build),
+            "build --workspace --exclude my_echo --all-targets"
+        );
+        assert_eq!(
+            words(Stage::Clippy),
+            "clippy --workspace --exclude my_echo --all-targets -- -D warnings"
+        );
+        assert_eq!(
+            words(Stage::Test),
+            "test --workspace --exclude my_echo -- --test-threads 8"
+        );
     }
 
     #[test]

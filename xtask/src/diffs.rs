@@ -90,14 +90,11 @@ pub type Diffs = BTreeMap<PathBuf, String>;
 
 /// The diffs the step crates make now.
 pub fn expected(root: &Path) -> Result<Diffs> {
-    let crates = super::project::solution_crates(root)?;
+    let crates = super::project::workspace_crates(root)?;
     let mut diffs = BTreeMap::new();
-    for pair in STEPS.windows(2) {
-        let (before, step) = (pair[0], pair[1]);
-        let base = if same_challenge(before, step) {
-            before
-        } else {
-            STEPS[0]
+    for step in STEPS {
+        let Some(base) = base(step) else {
+            continue;
         };
         let (Some(old), Some(new)) = (crates.get(base), crates.get(step)) else {
             continue;
@@ -106,6 +103,19 @@ pub fn expected(root: &Path) -> Result<Diffs> {
         diffs.insert(Path::new(DIFFS_DIR).join(format!("{step}.diff")), text);
     }
     Ok(diffs)
+}
+
+/// The step `step` builds on: the step before it in its challenge, or `echo` for the
+/// first step of a challenge (see [`STEPS`]). None for `echo` and for a name that is not
+/// a step. A step's diff is against it, and `cargo xtask start` copies it.
+pub fn base(step: &str) -> Option<&'static str> {
+    let at = STEPS.iter().position(|s| *s == step)?;
+    let before = STEPS[at.checked_sub(1)?];
+    Some(if same_challenge(before, step) {
+        before
+    } else {
+        STEPS[0]
+    })
 }
 
 /// Whether `step` continues the challenge of `before`: both numbered parts of one
@@ -215,6 +225,17 @@ mod tests {
 
     fn stale_now(s: &Scratch) -> Vec<String> {
         stale(s.root(), &expected(s.root()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn each_step_builds_on_the_one_before_in_its_challenge_or_on_echo() {
+        assert_eq!(base("echo"), None);
+        assert_eq!(base("unique_ids"), Some("echo"));
+        assert_eq!(base("broadcast_1"), Some("echo"));
+        assert_eq!(base("broadcast_2"), Some("broadcast_1"));
+        assert_eq!(base("g_counter"), Some("echo"));
+        assert_eq!(base("txn_3"), Some("txn_2"));
+        assert_eq!(base("broadcast_2a_event_loop"), None, "not a step");
     }
 
     #[test]

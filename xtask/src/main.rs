@@ -9,6 +9,8 @@
 //! * `diffs` writes the diff between consecutive step crates.
 //! * `pictures` draws the book's pictures from seeded runs.
 //! * `snippets` runs only the check of the book's code blocks and includes.
+//! * `start` starts the reader's own crate for a step in `workshop/`, which
+//!   `check --step <row> --mine` then runs a row against.
 //!
 //! It runs the runner as a program (`target/release/maelstrom`) and reads what it wrote;
 //! only the pictures use the runner's library, for its drawing code.
@@ -18,7 +20,8 @@
 //! generated files, [`regen`] and [`stale`] keep shown runs current, [`comparisons`] the
 //! tables that set several runs side by side, [`diffs`] the step diffs, [`pictures`] the
 //! book's pictures, [`markdown`] and [`snippets`] the chapters' code blocks and includes,
-//! [`book`] mdBook itself.
+//! [`book`] mdBook itself, [`workshop`] the reader's own crates. [`project`] and
+//! [`sources`] know where crates are and what files they are made of.
 
 mod book;
 mod check;
@@ -33,9 +36,11 @@ mod project;
 mod regen;
 mod results;
 mod snippets;
+mod sources;
 mod stale;
 mod steps;
 mod table;
+mod workshop;
 
 use std::process::ExitCode;
 
@@ -82,6 +87,13 @@ pub enum Command {
     },
     /// Checks the book's code blocks, includes and anchors.
     Snippets,
+    /// Starts your own crate for a step: workshop/<step>/, package `my_<step>`, copied
+    /// from the step it builds on (a skeleton for `echo`). Then `cargo build -p my_<step>`
+    /// and `cargo xtask check --step <row> --mine` test it.
+    Start {
+        /// The step, as its solution crate is named: echo, unique_ids, broadcast_1, ...
+        step: String,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -97,6 +109,11 @@ pub struct CheckOpts {
     /// 10 s (the failing echo nodes and the troubleshooting rows).
     #[arg(long)]
     pub quick: bool,
+    /// Run the rows named by `--step` against your own crates (workshop/, made by
+    /// `cargo xtask start`) instead of the solutions: a row of crate `echo` runs
+    /// `target/debug/my_echo`.
+    #[arg(long)]
+    pub mine: bool,
     /// How many rows that are not timing-sensitive run at the same time (default: 8 with
     /// our runner, 2 with a real Maelstrom, whose JVM keeps a core busy).
     #[arg(long)]
@@ -128,6 +145,7 @@ fn main() -> ExitCode {
         Command::Diffs => diffs::write(),
         Command::Pictures { names } => pictures::run(&names),
         Command::Snippets => snippets::run(),
+        Command::Start { step } => workshop::run(&step),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

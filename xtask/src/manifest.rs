@@ -75,8 +75,8 @@ impl Manifest {
 /// The digest a row's shown output or measured figures must have been made from, as
 /// things stand now: the row's crate, the helper crate and the command.
 pub fn sources_digest(root: &Path, step: &Step) -> Result<String> {
-    let dir = project::solution_crate(root, &step.krate)
-        .with_context(|| format!("step `{}`", step.name))?;
+    let dir =
+        project::crate_dir(root, &step.krate).with_context(|| format!("step `{}`", step.name))?;
     let helper = Path::new(project::HELPER_CRATE);
     project::digest(root, &[&dir, helper], &step.learner_command())
 }

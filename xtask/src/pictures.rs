@@ -68,6 +68,7 @@ impl Spec {
         Step {
             name: format!("picture-{}", self.name),
             krate: self.krate.clone(),
+            bin: None,
             args: self.args.clone(),
             seed: self.seed,
             expect: self.expect.unwrap_or(Expect::Valid),
@@ -86,7 +87,7 @@ impl Spec {
     /// Digest of what the picture is drawn from: the crate, the helper crate, the drawing
     /// code and this row.
     fn sources_digest(&self, root: &Path) -> Result<String> {
-        let dir = project::solution_crate(root, &self.krate)
+        let dir = project::crate_dir(root, &self.krate)
             .with_context(|| format!("picture `{}`", self.name))?;
         // The row as parsed, so reformatting the table changes nothing.
         let row = format!("{self:?}");

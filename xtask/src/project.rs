@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -18,69 +18,128 @@ pub fn root() -> PathBuf {
 /// The helper crate every solution uses; its sources are part of every shown run's digest.
 pub const HELPER_CRATE: &str = "solutions/maelstrom";
 
-/// Package name → directory (relative to the root) of every crate under `solutions/` and
-/// `solutions/broken/`.
-pub fn solution_crates(root: &Path) -> Result<BTreeMap<String, PathBuf>> {
-    let mut crates = BTreeMap::new();
-    for parent in ["solutions", "solutions/broken"] {
-        let Ok(entries) = std::fs::read_dir(root.join(parent)) else {
-            continue;
-        };
-        for entry in entries {
-            let dir = entry?.path();
-            let manifest = dir.join("Cargo.toml");
-            if !manifest.is_file() {
-                continue;
-            }
-            let text = std::fs::read_to_string(&manifest)
-                .with_context(|| format!("reading {}", manifest.display()))?;
-            let parsed: toml::Table =
-                toml::from_str(&text).with_context(|| format!("parsing {}", manifest.display()))?;
-            let name = parsed
-                .get("package")
-                .and_then(|p| p.get("name"))
-                .and_then(|n| n.as_str())
-                .with_context(|| format!("{} has no package name", manifest.display()))?;
-            let relative = dir.strip_prefix(root).unwrap_or(&dir).to_path_buf();
-            crates.insert(name.to_string(), relative);
+/// Where `cargo xtask start` puts a reader's own crates; the root Cargo.toml takes every
+/// crate in it into the workspace with the member `workshop/*`.
+pub const WORKSHOP_DIR: &str = "workshop";
+
+/// Package name → directory (relative to the root) of every member of the workspace, as
+/// the root Cargo.toml's `members` name them: a directory, or a directory ending in `/*`
+/// for every directory under it that holds a Cargo.toml (unless `exclude` names it, as
+/// cargo does). So a row, a picture or a diff finds its crate wherever it lives:
+/// `solutions/`, `solutions/broken/`, `exercises/`, `workshop/` or `ci/test-nodes`.
+pub fn workspace_crates(root: &Path) -> Result<BTreeMap<String, PathBuf>> {
+    let manifest = root.join("Cargo.toml");
+    let workspace = read_toml(&manifest)?
+        .remove("workspace")
+        .with_context(|| format!("{} has no [workspace]", manifest.display()))?;
+    let paths = |key: &str| -> Vec<String> {
+        let list = workspace.get(key).and_then(|v| v.as_array());
+        let items = list.map(|items| items.iter().filter_map(|i| i.as_str()));
+        items.into_iter().flatten().map(str::to_string).collect()
+    };
+    let excluded = paths("exclude");
+    let mut dirs = Vec::new();
+    for member in paths("members") {
+        if let Some(parent) = member.strip_suffix("/*") {
+            dirs.extend(
+                subdirectories(&root.join(parent))?
+                    .into_iter()
+                    .map(|name| format!("{parent}/{name}"))
+                    .filter(|dir| !excluded.iter().any(|ex| Path::new(dir).starts_with(ex))),
+            );
+        } else if member.contains(['*', '?', '[']) {
+            bail!(
+                "{}: member `{member}`: only a directory or `<directory>/*` is understood",
+                manifest.display()
+            );
+        } else {
+            dirs.push(member);
         }
+    }
+    let mut crates = BTreeMap::new();
+    for dir in dirs {
+        let manifest = root.join(&dir).join("Cargo.toml");
+        if !manifest.is_file() {
+            continue;
+        }
+        let name = read_toml(&manifest)?
+            .get("package")
+            .and_then(|p| p.get("name"))
+            .and_then(|n| n.as_str())
+            .map(str::to_string)
+            .with_context(|| format!("{} has no package name", manifest.display()))?;
+        crates.insert(name, PathBuf::from(dir));
     }
     Ok(crates)
 }
 
-/// The directory (relative to the root) of the solution crate named `krate`.
-pub fn solution_crate(root: &Path, krate: &str) -> Result<PathBuf> {
-    solution_crates(root)?
+/// The directory (relative to the root) of the workspace's crate named `krate`.
+pub fn crate_dir(root: &Path, krate: &str) -> Result<PathBuf> {
+    workspace_crates(root)?
         .remove(krate)
-        .with_context(|| format!("no crate `{krate}` under solutions/"))
+        .with_context(|| format!("no crate `{krate}` in the workspace (the root Cargo.toml)"))
+}
+
+/// The reader's own crates: the workspace's crates under `workshop/`.
+pub fn workshop_crates(root: &Path) -> Result<BTreeMap<String, PathBuf>> {
+    let mut crates = workspace_crates(root)?;
+    crates.retain(|_, dir| dir.starts_with(WORKSHOP_DIR));
+    Ok(crates)
+}
+
+fn read_toml(path: &Path) -> Result<toml::Table> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// The names of the directories in `dir`, sorted; none when `dir` does not exist.
+fn subdirectories(dir: &Path) -> Result<Vec<String>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        if entry.path().is_dir() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
 }
 
 /// Every file under `dir` except `target/` directories, as paths relative to `dir` with
 /// `/` separators, sorted so digests and diffs do not depend on directory order.
+/// Symbolic links are followed (a broken node may link a file of its good step), each
+/// directory once, so a link to a parent directory does not loop.
 pub fn files_under(dir: &Path) -> Result<Vec<String>> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
+    fn walk(base: &Path, dir: &Path, seen: &mut Vec<PathBuf>, out: &mut Vec<String>) -> Result<()> {
+        let real = dir
+            .canonicalize()
+            .with_context(|| format!("reading {}", dir.display()))?;
+        if seen.contains(&real) {
+            return Ok(());
+        }
+        seen.push(real);
         let entries =
             std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
         for entry in entries {
             let entry = entry?;
             let path = entry.path();
-            if entry.file_type()?.is_dir() {
+            // `Path::is_dir` follows links, where the entry's own file type would not.
+            if path.is_dir() {
                 if entry.file_name() != "target" {
-                    walk(base, &path, out)?;
+                    walk(base, &path, seen, out)?;
                 }
             } else {
-                let relative = path.strip_prefix(base).unwrap_or(&path);
-                let parts: Vec<_> = relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                out.push(parts.join("/"));
+                out.push(slashed(path.strip_prefix(base).unwrap_or(&path)));
             }
         }
         Ok(())
     }
     let mut files = Vec::new();
-    walk(dir, dir, &mut files)?;
+    walk(dir, dir, &mut Vec::new(), &mut files)?;
     files.sort();
     Ok(files)
 }
@@ -115,18 +174,23 @@ pub fn unwanted_files(dir: &Path, ext: &str, wanted: impl Fn(&str) -> bool) -> R
     Ok(files)
 }
 
-/// A SHA-256 digest (hex) over the named directories' files and some extra text.
+/// A SHA-256 digest (hex) over the named directories' files, the files their Rust
+/// sources reach outside them (see [`super::sources::crate_files`]), and some extra text.
 ///
-/// Each file contributes its path (with the directory's name) and its length-prefixed
-/// bytes, so moving bytes from one file to another changes the digest too.
+/// Each file contributes its path (relative to the root) and its length-prefixed bytes,
+/// so moving bytes from one file to another changes the digest too.
 pub fn digest(root: &Path, dirs: &[&Path], extra: &str) -> Result<String> {
     let mut hasher = Sha256::new();
+    let mut done = std::collections::BTreeSet::new();
     for dir in dirs {
-        for file in files_under(&root.join(dir))? {
-            let path = root.join(dir).join(&file);
+        for file in super::sources::crate_files(root, dir)? {
+            if !done.insert(file.clone()) {
+                continue;
+            }
+            let path = root.join(&file);
             let bytes =
                 std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            hasher.update(format!("{}/{file}\0", dir.display()).as_bytes());
+            hasher.update(format!("{}\0", slashed(&file)).as_bytes());
             hasher.update((bytes.len() as u64).to_le_bytes());
             hasher.update(&bytes);
         }
@@ -134,6 +198,15 @@ pub fn digest(root: &Path, dirs: &[&Path], extra: &str) -> Result<String> {
     hasher.update(b"extra\0");
     hasher.update(extra.as_bytes());
     Ok(hex(&hasher.finalize()))
+}
+
+/// A relative path with `/` between its parts, on any system.
+fn slashed(path: &Path) -> String {
+    let parts: Vec<_> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
 }
 
 /// A SHA-256 digest (hex) of some bytes.
@@ -152,13 +225,20 @@ pub(crate) mod tests {
     /// A scratch directory, removed when dropped.
     pub struct Scratch(tempfile::TempDir);
 
+    /// A scratch project's root Cargo.toml: crates go where the real one finds them.
+    pub const WORKSPACE: &str = "[workspace]\nmembers = [\"solutions/*\", \
+        \"solutions/broken/*\", \"exercises/*\", \"workshop/*\"]\n";
+
     impl Scratch {
+        /// An empty project but for its root Cargo.toml ([`WORKSPACE`]).
         pub fn new(label: &str) -> Scratch {
             let dir = tempfile::Builder::new()
                 .prefix(&format!("xtask-test-{label}-"))
                 .tempdir()
                 .unwrap();
-            Scratch(dir)
+            let scratch = Scratch(dir);
+            scratch.write("Cargo.toml", WORKSPACE);
+            scratch
         }
 
         pub fn root(&self) -> &Path {
@@ -189,6 +269,52 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn digest_follows_links_and_path_modules() {
+        let s = Scratch::new("digest-shared");
+        s.write("solutions/good/src/gossip.rs", "pub fn gossip() {}\n");
+        s.write("solutions/good/src/lib.rs", "pub fn other() {}\n");
+        s.write(
+            "solutions/broken/bad/src/main.rs",
+            "#[path = \"../../../good/src/gossip.rs\"]\nmod gossip;\nmod linked;\n",
+        );
+        std::os::unix::fs::symlink(
+            s.root().join("solutions/good/src/lib.rs"),
+            s.root().join("solutions/broken/bad/src/linked.rs"),
+        )
+        .unwrap();
+        let dirs = [Path::new("solutions/broken/bad")];
+        let before = digest(s.root(), &dirs, "").unwrap();
+
+        s.write("solutions/good/src/gossip.rs", "pub fn gossip() { }\n");
+        let after_shared = digest(s.root(), &dirs, "").unwrap();
+        assert_ne!(after_shared, before, "a change to the shared module shows");
+
+        s.write("solutions/good/src/lib.rs", "pub fn other() { }\n");
+        assert_ne!(
+            digest(s.root(), &dirs, "").unwrap(),
+            after_shared,
+            "a change to the linked file shows"
+        );
+
+        // A link to a directory is followed, and a link back up does not loop.
+        let link_dir = |target: &str, link: &str| {
+            std::os::unix::fs::symlink(s.root().join(target), s.root().join(link)).unwrap()
+        };
+        link_dir("solutions/good/src", "solutions/broken/bad/src/good");
+        link_dir("solutions/broken", "solutions/broken/bad/src/up");
+        let files = files_under(&s.root().join("solutions/broken/bad")).unwrap();
+        assert_eq!(
+            files,
+            [
+                "src/good/gossip.rs",
+                "src/good/lib.rs",
+                "src/linked.rs",
+                "src/main.rs"
+            ]
+        );
+    }
+
+    #[test]
     fn finds_crates_by_package_name() {
         let s = Scratch::new("crates");
         s.write("solutions/echo/Cargo.toml", "[package]\nname = \"echo\"\n");
@@ -196,11 +322,51 @@ pub(crate) mod tests {
             "solutions/broken/silent/Cargo.toml",
             "[package]\nname = \"broken_silent\"\n",
         );
-        let crates = solution_crates(s.root()).unwrap();
+        s.write(
+            "exercises/echo_twice/Cargo.toml",
+            "[package]\nname = \"echo_twice\"\n",
+        );
+        s.write(
+            "workshop/echo/Cargo.toml",
+            "[package]\nname = \"my_echo\"\n",
+        );
+        s.write("workshop/README.md", "Your crates\n");
+        s.write(
+            "ci/test-nodes/Cargo.toml",
+            "[package]\nname = \"test-nodes\"\n",
+        );
+        let crates = workspace_crates(s.root()).unwrap();
         assert_eq!(crates["echo"], Path::new("solutions/echo"));
         assert_eq!(
             crates["broken_silent"],
             Path::new("solutions/broken/silent")
         );
+        assert_eq!(crates["echo_twice"], Path::new("exercises/echo_twice"));
+        assert!(
+            !crates.contains_key("test-nodes"),
+            "not a member of this workspace"
+        );
+        assert_eq!(
+            workshop_crates(s.root())
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            ["my_echo"]
+        );
+
+        // The real shape: members named one by one, and an excluded folder.
+        s.write(
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"ci/test-nodes\", \"solutions/*\", \
+             \"solutions/broken/silent\", \"workshop/*\"]\nexclude = [\"solutions/broken\"]\n",
+        );
+        let crates = workspace_crates(s.root()).unwrap();
+        assert_eq!(crates["test-nodes"], Path::new("ci/test-nodes"));
+        assert_eq!(crates.len(), 4, "{crates:?}");
+        assert!(crate_dir(s.root(), "nope").is_err());
+
+        s.write("Cargo.toml", "[workspace]\nmembers = [\"solutions/e*\"]\n");
+        let e = workspace_crates(s.root()).unwrap_err();
+        assert!(format!("{e:#}").contains("only a directory or"), "{e:#}");
     }
 }

@@ -42,7 +42,7 @@ pub fn prompt_lines(step: &Step) -> String {
     let quote = |w: &String| super::process::quote(w);
     let mut first: Vec<String> = vec!["$ cargo maelstrom test".into()];
     first.extend(workload.iter().map(quote));
-    first.extend(["--bin".into(), format!("target/debug/{}", step.krate)]);
+    first.extend(["--bin".into(), format!("target/debug/{}", step.binary())]);
     // Options with their values: `--rate 1000` never breaks between the two words.
     let mut groups: Vec<String> = Vec::new();
     let mut words = rest;

@@ -118,8 +118,9 @@ impl Figures {
 pub struct Outcome {
     /// `None` when the runner was killed (by a signal or the table's time limit).
     pub exit_code: Option<i32>,
-    /// The runner's summary (`summary.txt`), or its console output when it wrote none.
-    pub summary: String,
+    /// Our runner's summary (`summary.txt`), or its console output when it wrote none;
+    /// none from a real Maelstrom, whose words a row's `reason` is not written in.
+    pub summary: Option<String>,
     pub results: Option<Value>,
 }
 
@@ -138,8 +139,8 @@ pub fn judge(step: &Step, outcome: &Outcome) -> Vec<String> {
             step.expect
         )),
     }
-    if let Some(reason) = &step.reason
-        && !outcome.summary.contains(reason.as_str())
+    if let (Some(reason), Some(summary)) = (&step.reason, &outcome.summary)
+        && !summary.contains(reason.as_str())
     {
         problems.push(format!("the summary does not mention `{reason}`"));
     }
@@ -178,6 +179,40 @@ pub fn judge(step: &Step, outcome: &Outcome) -> Vec<String> {
         }
     }
     problems
+}
+
+/// What [`judge`] could not check: a row's `reason` against a run with no summary of
+/// ours (a real Maelstrom's). The verdict still is checked, by the exit status and the
+/// results' `valid?`; this says which of Maelstrom's checkers (the results' top-level
+/// keys: `workload`, `stats`, `net`, `availability`, ...) found the problem, so a reader
+/// can compare with the reason our runner gives.
+pub fn unchecked(step: &Step, outcome: &Outcome) -> Option<String> {
+    let reason = step.reason.as_ref().filter(|_| outcome.summary.is_none())?;
+    let failing: Vec<&str> = outcome
+        .results
+        .as_ref()
+        .and_then(Value::as_object)
+        .map(|checks| {
+            checks
+                .iter()
+                .filter(|(_, v)| {
+                    v.get("valid?")
+                        .is_some_and(|valid| *valid != Value::Bool(true))
+                })
+                .map(|(name, _)| name.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let found = match failing.as_slice() {
+        [] => "no checker's results say where".to_string(),
+        names => format!(
+            "Maelstrom's checkers that did not pass: {}",
+            names.join(", ")
+        ),
+    };
+    Some(format!(
+        "the reason `{reason}` is our runner's wording, not a real Maelstrom's ({found})"
+    ))
 }
 
 fn missed_targets(targets: &[Target], results: &Value) -> Vec<String> {
@@ -240,7 +275,7 @@ mod tests {
     fn outcome(code: Option<i32>, summary: &str) -> Outcome {
         Outcome {
             exit_code: code,
-            summary: summary.into(),
+            summary: Some(summary.into()),
             results: Some(results()),
         }
     }
@@ -293,6 +328,36 @@ mod tests {
         assert_eq!(problems, ["the summary does not mention `lost 3 values`"]);
         // Invalid for a different reason is not what the row expects, nor is a pass.
         assert!(!judge(&s, &outcome(Some(0), "lost 3 values")).is_empty());
+    }
+
+    #[test]
+    fn a_real_maelstrom_is_judged_by_its_verdict_and_names_its_failing_checkers() {
+        let s = step("expect = \"invalid\"\nreason = \"lost 3 values\"");
+        let real = |code, valid: bool| Outcome {
+            exit_code: Some(code),
+            summary: None,
+            results: Some(json!({
+                "valid?": valid,
+                "workload": {"valid?": valid, "lost-count": 3},
+                "stats": {"valid?": true},
+                "net": {"valid?": true},
+            })),
+        };
+        assert!(judge(&s, &real(1, false)).is_empty());
+        let note = unchecked(&s, &real(1, false)).unwrap();
+        assert!(
+            note.contains("`lost 3 values` is our runner's wording"),
+            "{note}"
+        );
+        assert!(note.ends_with("did not pass: workload)"), "{note}");
+        // The verdict still counts.
+        let problems = judge(&s, &real(0, true));
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("exited with 0"));
+        assert!(problems[1].contains("valid? true, not false"));
+        // With our runner's summary, the reason is checked, not noted.
+        assert!(unchecked(&s, &outcome(Some(1), "lost 3 values")).is_none());
+        assert!(unchecked(&step("expect = \"valid\""), &real(0, true)).is_none());
     }
 
     #[test]

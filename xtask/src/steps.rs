@@ -27,6 +27,10 @@ pub struct Step {
     /// The package whose binary is tested (`target/debug/<crate>`).
     #[serde(rename = "crate")]
     pub krate: String,
+    /// The binary, when the package's is not named after it: one of the runner's test
+    /// nodes is `crate = "test-nodes"`, `bin = "correct_echo"` (`target/debug/correct_echo`).
+    #[serde(default)]
+    pub bin: Option<String>,
     /// Everything after `--bin <binary>` on the runner's command line.
     pub args: Vec<String>,
     pub seed: u64,
@@ -94,6 +98,11 @@ const RESERVED_ARGS: [&str; 4] = ["--bin", "--seed", "--store", "--no-progress"]
 const FINAL_PHASE_WORKLOADS: [&str; 5] = ["broadcast", "g-counter", "pn-counter", "g-set", "kafka"];
 
 impl Step {
+    /// The binary the row runs, `target/debug/<binary>`: its `bin`, or its crate's name.
+    pub fn binary(&self) -> &str {
+        self.bin.as_deref().unwrap_or(&self.krate)
+    }
+
     /// The value of an option in `args` (`--time-limit 20` → `Some("20")`).
     pub fn arg(&self, names: &[&str]) -> Option<&str> {
         let at = self.args.iter().position(|a| names.contains(&a.as_str()))?;
@@ -118,12 +127,23 @@ impl Step {
 
     /// The command a learner types to make this run, seed included.
     pub fn learner_command(&self) -> String {
+        self.command(Some(self.seed))
+    }
+
+    /// The command a chapter gives for its test: the learner's, without the seed.
+    pub fn chapter_command(&self) -> String {
+        self.command(None)
+    }
+
+    fn command(&self, seed: Option<u64>) -> String {
         let (workload, rest) = self.ordered_args();
         let mut words = vec!["cargo".to_string(), "maelstrom".into(), "test".into()];
         words.extend(workload);
-        words.extend(["--bin".into(), format!("target/debug/{}", self.krate)]);
+        words.extend(["--bin".into(), format!("target/debug/{}", self.binary())]);
         words.extend(rest);
-        words.extend(["--seed".into(), self.seed.to_string()]);
+        if let Some(seed) = seed {
+            words.extend(["--seed".into(), seed.to_string()]);
+        }
         let quoted: Vec<String> = words.iter().map(|w| super::process::quote(w)).collect();
         quoted.join(" ")
     }
@@ -203,6 +223,9 @@ fn validate(step: &Step) -> Result<()> {
             "step `{name}`: crate `{}` is not a package name",
             step.krate
         );
+    }
+    if let Some(bin) = step.bin.as_deref().filter(|b| !plain(b)) {
+        bail!("step `{name}`: bin `{bin}` is not a binary's name");
     }
     if let Some(arg) = step
         .args
@@ -349,6 +372,11 @@ targets = { "net.servers.msgs-per-op" = "<= 2.0", "workload.stable-latencies.1" 
             "cargo maelstrom test -w echo --bin target/debug/echo --node-count 1 \
              --time-limit 10 --seed 1"
         );
+        assert_eq!(
+            step.chapter_command(),
+            "cargo maelstrom test -w echo --bin target/debug/echo --node-count 1 \
+             --time-limit 10"
+        );
         let targets = step.parsed_targets().unwrap();
         assert_eq!(targets[0].path, "net.servers.msgs-per-op");
         assert_eq!(targets[0].op, Cmp::Le);
@@ -374,6 +402,25 @@ targets = { "net.servers.msgs-per-op" = "<= 2.0", "workload.stable-latencies.1" 
         let seeded = "[[step]]\nname = \"a\"\ncrate = \"echo\"\nargs = [\"--seed\", \"2\"]\n\
                       seed = 1\nexpect = \"valid\"\n";
         assert!(err(seeded).contains("set by the table itself"));
+    }
+
+    #[test]
+    fn a_row_may_name_a_binary_of_its_package() {
+        let text = "[[step]]\nname = \"proxy\"\ncrate = \"test-nodes\"\n\
+                    bin = \"correct_echo\"\nargs = [\"-w\", \"echo\"]\nseed = 1\n\
+                    expect = \"valid\"\n";
+        let step = parse(text).unwrap().remove(0);
+        assert_eq!(step.krate, "test-nodes");
+        assert_eq!(step.binary(), "correct_echo");
+        assert_eq!(
+            step.learner_command(),
+            "cargo maelstrom test -w echo --bin target/debug/correct_echo --seed 1"
+        );
+        // Without `bin`, the binary is the crate's.
+        assert_eq!(parse(ECHO).unwrap()[0].binary(), "echo");
+        let bad = text.replace("correct_echo", "../echo");
+        let e = format!("{:#}", parse(&bad).unwrap_err());
+        assert!(e.contains("bin `../echo` is not a binary's name"), "{e}");
     }
 
     #[test]
