@@ -304,7 +304,7 @@ impl<'a> Run<'a> {
             thread::Builder::new()
                 .name(format!("service {name}"))
                 .spawn(move || {
-                    for packet in inbox {
+                    while let Some(packet) = inbox.recv() {
                         let Ok(body) = serde_json::from_str::<Value>(packet.body.get()) else {
                             continue;
                         };
