@@ -38,7 +38,7 @@ fn main() {
         status.success(),
         "cargo build --release -p test-nodes failed"
     );
-    let store = std::env::temp_dir().join("glomers-bench-routing");
+    let store = tempfile::tempdir().expect("creating a scratch store");
 
     println!("25 nodes, 20 s at 100 ops/s, --latency 100, seed 1 (milliseconds)");
     println!(
@@ -49,7 +49,7 @@ fn main() {
     for (workload, node) in RUNS {
         let bin = root.join("target/release").join(node);
         let bin = bin.display().to_string();
-        let store = store.display().to_string();
+        let store = store.path().display().to_string();
         let argv = [
             "maelstrom",
             "test",

@@ -1,7 +1,9 @@
 //! The command line: the same flags, spellings and defaults as `maelstrom test`, plus a
 //! few extensions that are marked as such in `--help`.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+
+use crate::options::{Availability, Concurrency, LatencyDist, RunOptions, Topology, WorkloadName};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,97 +23,6 @@ pub enum Command {
     Serve(ServeOpts),
     /// [extension] Redraws a run's pictures (messages, latency, rate), or a window of them.
     Viz(VizOpts),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum WorkloadName {
-    Echo,
-    UniqueIds,
-    Broadcast,
-    GCounter,
-    Kafka,
-    TxnRwRegister,
-}
-
-impl WorkloadName {
-    /// Maelstrom's spelling, e.g. `unique-ids`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WorkloadName::Echo => "echo",
-            WorkloadName::UniqueIds => "unique-ids",
-            WorkloadName::Broadcast => "broadcast",
-            WorkloadName::GCounter => "g-counter",
-            WorkloadName::Kafka => "kafka",
-            WorkloadName::TxnRwRegister => "txn-rw-register",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LatencyDist {
-    Constant,
-    Uniform,
-    Exponential,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Topology {
-    Grid,
-    Line,
-    Tree,
-    Tree2,
-    Tree3,
-    Tree4,
-    Total,
-}
-
-/// `--availability`: `total`, or the least fraction of operations that must succeed.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Availability {
-    Total,
-    AtLeast(f64),
-}
-
-impl std::str::FromStr for Availability {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        if s == "total" {
-            return Ok(Availability::Total);
-        }
-        match s.parse::<f64>() {
-            Ok(a) if (0.0..=1.0).contains(&a) => Ok(Availability::AtLeast(a)),
-            _ => Err(format!(
-                "expected `total` or a number from 0 to 1, got `{s}`"
-            )),
-        }
-    }
-}
-
-/// `--concurrency`: a number of client threads, or `Kn` for K per node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Concurrency {
-    Threads(usize),
-    PerNode(usize),
-}
-
-impl Concurrency {
-    pub fn threads(self, node_count: usize) -> usize {
-        match self {
-            Concurrency::Threads(n) => n,
-            Concurrency::PerNode(k) => k * node_count,
-        }
-    }
-}
-
-impl std::str::FromStr for Concurrency {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("expected a number, or a number followed by n (like 2n), got `{s}`");
-        match s.strip_suffix('n') {
-            Some(k) => k.parse().map(Concurrency::PerNode).map_err(|_| bad()),
-            None => s.parse().map(Concurrency::Threads).map_err(|_| bad()),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -260,30 +171,74 @@ impl TestOpts {
         (1..=5).map(|i| format!("n{i}")).collect()
     }
 
-    pub fn node_count(&self) -> usize {
-        self.node_ids().len()
-    }
-
-    pub fn partitions(&self) -> bool {
-        self.nemesis.iter().any(|n| n == "partition")
-    }
-
-    pub fn client_threads(&self) -> usize {
-        self.concurrency.threads(self.node_count())
-    }
-
-    /// The node a client process talks to. Process p runs on thread p mod C (a thread
-    /// takes a new process number, old + C, after an indeterminate operation), and
-    /// thread t is bound to node t mod N for the whole test.
-    pub fn node_of_process(&self, process: u64) -> String {
+    /// What the run is asked to do, nodes named and client threads counted.
+    pub fn run_options(&self) -> RunOptions {
         let nodes = self.node_ids();
-        let threads = self.client_threads().max(1) as u64;
-        let thread = (process % threads) as usize;
-        nodes
-            .get(thread % nodes.len().max(1))
-            .cloned()
-            .unwrap_or_default()
+        RunOptions {
+            workload: self.workload,
+            bin: self.bin.clone(),
+            args: self.bin_args.clone(),
+            concurrency: self.concurrency.threads(nodes.len()),
+            nodes,
+            time_limit: self.time_limit,
+            rate: self.rate,
+            latency: self.latency,
+            latency_dist: self.latency_dist,
+            nemesis: self.nemesis.clone(),
+            nemesis_interval: self.nemesis_interval,
+            availability: self.availability,
+            topology: self.topology,
+            consistency_models: self.consistency_models.clone(),
+            max_txn_length: self.max_txn_length,
+            max_writes_per_key: self.max_writes_per_key,
+            key_count: self.key_count,
+        }
     }
+}
+
+/// The options of `maelstrom test --bin <bin> <more>`, for tests.
+#[cfg(test)]
+pub(crate) fn run_options(more: &[&str]) -> RunOptions {
+    let mut args = vec!["test", "--bin", "x"];
+    args.extend_from_slice(more);
+    TestOpts::parse_from(args).run_options()
+}
+
+/// A run's options as the command line that repeats it: the workload, binary and sizes
+/// always, other options only where they differ from the defaults, then the node's own
+/// arguments.
+pub fn command_line(run: &RunOptions) -> String {
+    // Only the options that have defaults are compared with these.
+    let defaults = TestOpts::parse_from(["test", "--bin", "x"]).run_options();
+    let mut words: Vec<String> = Vec::new();
+    let mut flag = |name: &str, value: String| words.push(format!("{name} {value}"));
+    flag("-w", run.workload.name());
+    flag("--bin", run.bin.display().to_string());
+    flag("--node-count", run.nodes.len().to_string());
+    flag("--time-limit", format!("{:?}", run.time_limit));
+    flag("--rate", format!("{:?}", run.rate));
+    if run.latency != defaults.latency {
+        flag("--latency", format!("{:?}", run.latency));
+    }
+    if run.latency_dist != defaults.latency_dist {
+        flag("--latency-dist", run.latency_dist.to_string());
+    }
+    if run.nemesis != defaults.nemesis {
+        flag("--nemesis", run.nemesis.join(","));
+    }
+    if run.nemesis_interval != defaults.nemesis_interval {
+        flag("--nemesis-interval", format!("{:?}", run.nemesis_interval));
+    }
+    if run.availability != defaults.availability
+        && let Some(availability) = run.availability
+    {
+        flag("--availability", availability.to_string());
+    }
+    if run.topology != defaults.topology {
+        flag("--topology", run.topology.to_string());
+    }
+    words.extend(run.args.iter().cloned());
+    words.join(" ")
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -346,10 +301,11 @@ mod tests {
             panic!("not test")
         };
         assert_eq!(opts.workload, WorkloadName::UniqueIds);
-        assert_eq!(opts.client_threads(), 6);
-        assert_eq!(opts.availability, Some(Availability::Total));
-        assert!(opts.partitions());
-        assert_eq!(opts.node_ids(), ["n0", "n1", "n2"]);
+        let run = opts.run_options();
+        assert_eq!(run.concurrency, 6);
+        assert_eq!(run.availability, Some(Availability::Total));
+        assert!(run.partitions());
+        assert_eq!(run.nodes, ["n0", "n1", "n2"]);
     }
 
     #[test]
@@ -368,7 +324,7 @@ mod tests {
         let opts = parse(&["one", "--rate", "3", "\u{2013}-nemesis", "partition"]);
         assert_eq!(opts.bin_args, ["one", "\u{2013}-nemesis", "partition"]);
         assert_eq!(opts.rate, 3.0);
-        assert!(!opts.partitions());
+        assert!(!opts.run_options().partitions());
     }
 
     #[test]
@@ -384,12 +340,17 @@ mod tests {
     }
 
     #[test]
-    fn rejects_bad_values() {
-        assert!("2x".parse::<Concurrency>().is_err());
-        assert!("1.5".parse::<Availability>().is_err());
+    fn a_command_line_shows_what_differs_from_the_defaults() {
+        let run = run_options(&["-w", "echo", "--node-count", "1", "--time-limit", "10"]);
         assert_eq!(
-            "0.99".parse::<Availability>(),
-            Ok(Availability::AtLeast(0.99))
+            command_line(&run),
+            "-w echo --bin x --node-count 1 --time-limit 10.0 --rate 5.0"
+        );
+        let run = run_options(&["--nemesis", "partition", "--availability", "0.5", "a"]);
+        assert!(
+            command_line(&run).ends_with("--rate 5.0 --nemesis partition --availability 0.5 a"),
+            "{}",
+            command_line(&run)
         );
     }
 }

@@ -7,7 +7,7 @@ use crossbeam_channel::{Receiver, select};
 use serde_json::{Value, json};
 
 use crate::net::{Inbox, Network};
-use crate::workload::{Rpc, RpcFailure};
+use crate::rpc::{Rpc, RpcFailure};
 
 /// Maelstrom's client timeout.
 pub const RPC_TIMEOUT: Duration = Duration::from_secs(5);

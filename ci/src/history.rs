@@ -6,6 +6,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::rpc::{ErrorCode, RpcFailure};
 use crate::sync::lock;
 
 /// How an operation entry came about.
@@ -90,6 +91,90 @@ impl Op {
 impl Op {
     pub fn is_client(&self) -> bool {
         matches!(self.process, Process::Client(_))
+    }
+}
+
+/// An operation to perform: its function and the value asked for. It enters the
+/// history as an `invoke` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invocation {
+    pub f: String,
+    pub value: Value,
+}
+
+impl Invocation {
+    pub fn new(f: &str, value: Value) -> Invocation {
+        Invocation {
+            f: f.to_string(),
+            value,
+        }
+    }
+}
+
+/// How an operation ended: the history's `ok`, `fail` or `info` entry for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub kind: OpType,
+    pub value: Value,
+    pub error: Option<Value>,
+}
+
+impl Completion {
+    pub fn ok(value: Value) -> Completion {
+        Completion {
+            kind: OpType::Ok,
+            value,
+            error: None,
+        }
+    }
+
+    pub fn fail(value: Value, error: Value) -> Completion {
+        Completion {
+            kind: OpType::Fail,
+            value,
+            error: Some(error),
+        }
+    }
+
+    pub fn info(value: Value, error: Value) -> Completion {
+        Completion {
+            kind: OpType::Info,
+            value,
+            error: Some(error),
+        }
+    }
+
+    /// Maelstrom's rule (`client.clj`, `with-errors`) for a failed RPC: definite errors
+    /// fail; timeouts and indefinite errors fail only when `f` is idempotent, otherwise
+    /// they are `info`; malformed replies are always `info`.
+    pub fn from_failure(value: Value, failure: &RpcFailure, idempotent: bool) -> Completion {
+        match failure {
+            RpcFailure::Timeout if idempotent => Completion::fail(value, "net-timeout".into()),
+            RpcFailure::Timeout => Completion::info(value, "net-timeout".into()),
+            RpcFailure::Error { code, text } => {
+                let error = serde_json::json!([ErrorCode::name_of(*code), text]);
+                if ErrorCode::is_definite(*code) || idempotent {
+                    Completion::fail(value, error)
+                } else {
+                    Completion::info(value, error)
+                }
+            }
+            RpcFailure::Malformed(why) => {
+                Completion::info(value, serde_json::json!(["malformed-response", why]))
+            }
+        }
+    }
+
+    /// `op` completed with what the node returned, or by [`Completion::from_failure`].
+    pub fn from_result(
+        op: &Invocation,
+        result: Result<Value, RpcFailure>,
+        idempotent: bool,
+    ) -> Completion {
+        match result {
+            Ok(value) => Completion::ok(value),
+            Err(failure) => Completion::from_failure(op.value.clone(), &failure, idempotent),
+        }
     }
 }
 
@@ -215,6 +300,24 @@ mod tests {
             serde_json::from_value::<Op>(nemesis).unwrap().process,
             Process::Nemesis
         );
+    }
+
+    #[test]
+    fn failures_classify_like_maelstrom() {
+        let v = Value::Null;
+        let classify = |failure: RpcFailure, idempotent| {
+            Completion::from_failure(v.clone(), &failure, idempotent).kind
+        };
+        let error = |code| RpcFailure::Error {
+            code,
+            text: String::new(),
+        };
+        assert_eq!(classify(RpcFailure::Timeout, false), OpType::Info);
+        assert_eq!(classify(RpcFailure::Timeout, true), OpType::Fail);
+        assert_eq!(classify(error(11), false), OpType::Fail);
+        assert_eq!(classify(error(13), false), OpType::Info);
+        assert_eq!(classify(error(1000), false), OpType::Info);
+        assert_eq!(classify(error(1000), true), OpType::Fail);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 use serde::Serialize;
+use wait_timeout::ChildExt;
 
 use crate::net::{LineError, Mailbox, Network};
 use crate::sync::lock;
@@ -262,16 +263,7 @@ impl NodeProcess {
 
     /// Waits up to `timeout` for the process to exit.
     pub fn wait_exit(&self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.exit_status() {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        lock(&self.child).wait_timeout(timeout).ok().flatten()
     }
 
     /// Waits up to `timeout` for the node's stdout and stderr to be read to the end,

@@ -10,10 +10,12 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result};
-use serde_json::Value;
 
-use crate::cli::ServeOpts;
-use crate::viz::escape;
+use crate::checker::Validity;
+use crate::cli::{self, ServeOpts};
+use crate::report::Results;
+use crate::store;
+use crate::viz::{Picture, escape};
 
 /// Serves until interrupted.
 pub fn run(opts: &ServeOpts) -> Result<()> {
@@ -134,7 +136,7 @@ struct RunDir {
     workload: String,
     time: String,
     path: PathBuf,
-    results: Option<Value>,
+    results: Option<Results>,
 }
 
 impl RunDir {
@@ -149,20 +151,17 @@ fn runs(store: &Path) -> Vec<RunDir> {
     let mut out = Vec::new();
     for workload in dirs(store) {
         for run in dirs(&workload) {
-            let is_run = ["results.json", "history.jsonl", "messages.jsonl"]
+            let is_run = [store::RESULTS, store::HISTORY, store::JOURNAL]
                 .iter()
                 .any(|f| run.join(f).exists());
             if !is_run {
                 continue;
             }
-            let results = fs::read_to_string(run.join("results.json"))
-                .ok()
-                .and_then(|s| serde_json::from_str(&s).ok());
             out.push(RunDir {
                 workload: file_name(&workload),
                 time: file_name(&run),
+                results: Results::read(&run),
                 path: run,
-                results,
             });
         }
     }
@@ -205,7 +204,7 @@ fn index(store: &Path) -> Page {
              <th>options</th><th>files</th></tr>\n",
         );
         for run in &runs {
-            let results = run.results.as_ref().unwrap_or(&Value::Null);
+            let results = run.results.as_ref();
             let _ = writeln!(
                 html,
                 "<tr><td><a href=\"/run/{link}/\">{time}</a></td><td>{workload}</td>\
@@ -226,88 +225,45 @@ fn index(store: &Path) -> Page {
 }
 
 /// A coloured `valid`, `invalid` or `unknown`.
-fn verdict(results: &Value) -> String {
-    let (class, word) = match results.get("valid?") {
-        Some(Value::Bool(true)) => ("valid", "valid"),
-        Some(Value::Bool(false)) => ("invalid", "invalid"),
-        Some(Value::String(s)) if s == "unknown" => ("unknown", "unknown"),
-        _ => ("unknown", "no results"),
+fn verdict(results: Option<&Results>) -> String {
+    let (class, word) = match results.map(|r| r.valid) {
+        Some(Validity::Valid) => ("valid", "valid"),
+        Some(Validity::Invalid) => ("invalid", "invalid"),
+        Some(Validity::Unknown) => ("unknown", "unknown"),
+        None => ("unknown", "no results"),
     };
     format!("<span class=\"{class}\">{word}</span>")
 }
 
 /// The numbers a learner compares between runs, when the results have them.
-fn figures(results: &Value) -> Vec<String> {
-    let at = |path: &[&str]| path.iter().try_fold(results, |v, k| v.get(k));
+fn figures(results: Option<&Results>) -> Vec<String> {
+    let Some(results) = results else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
-    if let Some(n) = at(&["net", "servers", "msgs-per-op"]).and_then(Value::as_f64) {
+    if let Some(n) = results.msgs_per_op() {
         out.push(format!("{n:.2} msgs/op"));
     }
-    if let Some(q) = at(&["workload", "stable-latencies"])
+    if let Some(q) = results.stable_latencies()
         && let (Some(m), Some(x)) = (q.get("0.5"), q.get("1"))
     {
         out.push(format!("stable latency median {m} ms, max {x} ms"));
     }
-    if let Some(q) = at(&["op-latencies"])
+    if let Some(q) = &results.op_latencies
         && let (Some(m), Some(p)) = (q.get("0.5"), q.get("0.99"))
     {
         out.push(format!("op latency median {m} ms, p99 {p} ms"));
     }
-    if let Some(f) = at(&["availability", "ok-fraction"]).and_then(Value::as_f64) {
+    if let Some(f) = results.ok_fraction() {
         out.push(format!("{:.1}% ok", f * 100.0));
     }
-    if let Some(seed) = results.get("seed") {
-        out.push(format!("seed {seed}"));
-    }
+    out.push(format!("seed {}", results.seed));
     out
 }
 
-/// The run's options as a command line: the workload, binary and sizes always, other
-/// options only where they differ from the defaults, then the node's own arguments.
-fn options(results: &Value) -> String {
-    let Some(opts) = results.get("opts").and_then(Value::as_object) else {
-        return String::new();
-    };
-    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
-    let list = |v: &Value| match v {
-        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
-        other => text(other),
-    };
-    let mut words: Vec<String> = Vec::new();
-    let mut flag = |name: &str, value: String| words.push(format!("{name} {value}"));
-    if let Some(w) = opts.get("workload") {
-        flag("-w", text(w));
-    }
-    if let Some(bin) = opts.get("bin") {
-        flag("--bin", text(bin));
-    }
-    if let Some(Value::Array(nodes)) = opts.get("nodes") {
-        flag("--node-count", nodes.len().to_string());
-    }
-    for key in ["time-limit", "rate"] {
-        if let Some(v) = opts.get(key) {
-            flag(&format!("--{key}"), text(v));
-        }
-    }
-    // Shown only when set to something other than the default.
-    for (key, default) in [
-        ("latency", "0.0"),
-        ("latency-dist", "constant"),
-        ("nemesis", ""),
-        ("nemesis-interval", "10.0"),
-        ("availability", "null"),
-        ("topology", "grid"),
-    ] {
-        if let Some(v) = opts.get(key)
-            && list(v) != default
-        {
-            flag(&format!("--{key}"), list(v));
-        }
-    }
-    if let Some(Value::Array(args)) = opts.get("args") {
-        words.extend(args.iter().map(text));
-    }
-    words.join(" ")
+/// The run's options as a command line.
+fn options(results: Option<&Results>) -> String {
+    results.map_or_else(String::new, |r| cli::command_line(&r.opts))
 }
 
 /// Links to the files a run directory holds, pictures first.
@@ -329,7 +285,7 @@ fn file_links(run: &RunDir) -> String {
 /// The run's files relative to its directory (node logs included), pictures first.
 fn files(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    for sub in ["", "node-logs"] {
+    for sub in ["", store::NODE_LOGS] {
         let Ok(entries) = fs::read_dir(dir.join(sub)) else {
             continue;
         };
@@ -361,11 +317,9 @@ fn run_page(store: &Path, dir: &Path) -> Page {
         workload: dir.parent().map(file_name).unwrap_or_default(),
         time: file_name(dir),
         path: dir.to_path_buf(),
-        results: fs::read_to_string(dir.join("results.json"))
-            .ok()
-            .and_then(|s| serde_json::from_str(&s).ok()),
+        results: Results::read(dir),
     };
-    let results = run.results.as_ref().unwrap_or(&Value::Null);
+    let results = run.results.as_ref();
     let mut html = format!(
         "<p><a href=\"/\">← all runs</a></p><h1>{} {}</h1><p>{} {}</p>\n",
         escape(&run.workload),
@@ -378,19 +332,20 @@ fn run_page(store: &Path, dir: &Path) -> Page {
         let _ = writeln!(html, "<p class=\"opts\">{}</p>", escape(&opts));
     }
     let _ = writeln!(html, "<p>Files: {}</p>", file_links(&run));
-    if let Ok(summary) = fs::read_to_string(dir.join("summary.txt")) {
+    if let Ok(summary) = fs::read_to_string(dir.join(store::SUMMARY)) {
         let _ = writeln!(html, "<h2>Summary</h2><pre>{}</pre>", escape(&summary));
     }
-    for (file, caption) in [
-        ("latency.svg", "Latency"),
-        ("rate.svg", "Throughput"),
-        ("propagation.svg", "Propagation"),
+    for (picture, caption) in [
+        (Picture::Latency, "Latency"),
+        (Picture::Rate, "Throughput"),
+        (Picture::Propagation, "Propagation"),
         (
-            "messages.svg",
+            Picture::Messages,
             "Messages (open it alone to hover arrows for whole messages)",
         ),
     ] {
-        if dir.join(file).exists() {
+        let file = picture.file_name();
+        if dir.join(&file).exists() {
             let src = format!("/store/{}/{file}", escape(&rel));
             let _ = writeln!(
                 html,
@@ -416,21 +371,6 @@ pre { background: #f8f9fa; padding: 1em; overflow-x: auto; }
 img { max-width: 100%; border: 1px solid #dee2e6; }
 ";
 
-/// Used by tests elsewhere too: a fresh, empty directory under the system's temp dir.
-#[cfg(test)]
-pub(crate) fn scratch_dir(name: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "glomers-{name}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("creating a scratch directory");
-    dir
-}
-
 /// Serving a store that does not exist would only show an empty page: say why instead.
 fn check_store(store: &Path) -> Result<()> {
     fs::metadata(store)
@@ -441,42 +381,54 @@ fn check_store(store: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
     use std::io::{Read, Write};
 
+    /// Results as the report writes them.
+    fn results(valid: Validity, seed: u64, args: &[&str], checks: Value) -> String {
+        let opts = cli::run_options(args);
+        let results = Results {
+            valid,
+            workload_name: opts.workload,
+            seed,
+            opts,
+            op_latencies: None,
+            error: None,
+            checks: serde_json::from_value(checks).unwrap(),
+        };
+        serde_json::to_string(&results).unwrap()
+    }
+
     /// A store with two runs (one valid, one invalid), a `latest` symlink and a secret
-    /// file next to the store.
-    fn store() -> PathBuf {
-        let root = scratch_dir("serve");
-        fs::write(root.join("secret.txt"), "not for the web").unwrap();
-        let store = root.join("store");
+    /// file next to the store, all in a directory removed when the first value drops.
+    fn store() -> (tempfile::TempDir, PathBuf) {
+        let root = tempfile::tempdir().unwrap();
+        fs::write(root.path().join("secret.txt"), "not for the web").unwrap();
+        let store = root.path().join("store");
         let old = store.join("echo/20250101T100000.000");
         let new = store.join("broadcast/20250102T100000.000");
         fs::create_dir_all(old.join("node-logs")).unwrap();
         fs::create_dir_all(&new).unwrap();
+        let args = "-w echo --node-count 1 --time-limit 10 --nemesis partition mode=fast";
+        let args: Vec<&str> = args.split(' ').collect();
+        let net = json!({"net": {"servers": {"msgs-per-op": 0.0}}});
         fs::write(
             old.join("results.json"),
-            json!({"valid?": true, "seed": 7,
-                   "opts": {"workload": "echo", "bin": "target/debug/echo", "nodes": ["n0"],
-                            "time-limit": 10.0, "rate": 5.0, "latency": 0.0,
-                            "nemesis": ["partition"], "topology": "grid",
-                            "args": ["mode=fast"]},
-                   "net": {"servers": {"msgs-per-op": 0.0}}})
-            .to_string(),
+            results(Validity::Valid, 7, &args, net),
         )
         .unwrap();
         fs::write(old.join("node-logs/n0.log"), "hello").unwrap();
         fs::write(old.join("latency.svg"), "<svg/>").unwrap();
+        let stable = json!({"workload": {"stable-latencies": {"0.5": 10, "1": 90}}});
         fs::write(
             new.join("results.json"),
-            json!({"valid?": false, "workload": {"stable-latencies": {"0.5": 10, "1": 90}}})
-                .to_string(),
+            results(Validity::Invalid, 8, &["-w", "broadcast"], stable),
         )
         .unwrap();
         fs::write(new.join("summary.txt"), "lost <3> messages").unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink(&new, store.join("latest")).unwrap();
-        store
+        (root, store)
     }
 
     fn text(page: &Page) -> String {
@@ -485,7 +437,7 @@ mod tests {
 
     #[test]
     fn index_lists_runs_newest_first_with_figures() {
-        let store = store();
+        let (_root, store) = store();
         let page = respond(&store, "/");
         assert_eq!(page.status, 200);
         let html = text(&page);
@@ -501,7 +453,7 @@ mod tests {
         assert!(html.contains("stable latency median 10 ms, max 90 ms"));
         assert!(html.contains("0.00 msgs/op · seed 7"));
         assert!(html.contains(
-            "-w echo --bin target/debug/echo --node-count 1 --time-limit 10.0 --rate 5.0 \
+            "-w echo --bin x --node-count 1 --time-limit 10.0 --rate 5.0 \
              --nemesis partition mode=fast"
         ));
         assert!(!html.contains("--latency"), "defaults are left out");
@@ -510,7 +462,7 @@ mod tests {
 
     #[test]
     fn run_page_shows_summary_and_pictures() {
-        let store = store();
+        let (_root, store) = store();
         let html = text(&respond(&store, "/run/echo/20250101T100000.000/"));
         assert!(html.contains(r#"<img src="/store/echo/20250101T100000.000/latency.svg""#));
         let html = text(&respond(&store, "/run/latest/"));
@@ -519,7 +471,7 @@ mod tests {
 
     #[test]
     fn files_are_served_with_their_types() {
-        let store = store();
+        let (_root, store) = store();
         let page = respond(&store, "/store/echo/20250101T100000.000/latency.svg");
         assert_eq!(page.status, 200);
         assert_eq!(page.content_type, "image/svg+xml");
@@ -534,7 +486,7 @@ mod tests {
 
     #[test]
     fn nothing_outside_the_store_is_served() {
-        let store = store();
+        let (_root, store) = store();
         for url in [
             "/store/../secret.txt",
             "/store/%2e%2e/secret.txt",
@@ -552,13 +504,13 @@ mod tests {
 
     #[test]
     fn an_empty_store_says_how_to_fill_it() {
-        let store = scratch_dir("empty-store");
-        assert!(text(&respond(&store, "/")).contains("No runs yet"));
+        let store = tempfile::tempdir().unwrap();
+        assert!(text(&respond(store.path(), "/")).contains("No runs yet"));
     }
 
     #[test]
     fn serves_over_loopback() {
-        let store = store();
+        let (_root, store) = store();
         let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
         let addr = server.server_addr().to_ip().unwrap();
         assert!(addr.ip().is_loopback());

@@ -3,9 +3,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use wait_timeout::ChildExt;
 
 use common::node;
 
@@ -32,9 +34,8 @@ fn is_running(bin: &Path) -> bool {
 
 #[test]
 fn ctrl_c_stops_the_nodes_and_keeps_the_run() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("interrupt");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let dir = scratch.path();
     // A copy under a name of its own, so no other test's nodes are taken for ours.
     let bin = dir.join("interrupted_echo");
     std::fs::copy(node("correct_echo"), &bin).unwrap();
@@ -70,12 +71,7 @@ fn ctrl_c_stops_the_nodes_and_keeps_the_run() {
         .unwrap();
     assert!(sent.success());
 
-    let mut status = None;
-    wait_for(Duration::from_secs(30), || {
-        status = runner.try_wait().unwrap();
-        status.is_some()
-    });
-    let Some(status) = status else {
+    let Some(status) = runner.wait_timeout(Duration::from_secs(30)).unwrap() else {
         let _ = runner.kill();
         panic!("the runner did not stop within 30 s of Ctrl-C");
     };

@@ -2,8 +2,8 @@
 //! invocations that completed ok, against the required minimum.
 
 use super::{Validity, Verdict};
-use crate::cli::Availability;
 use crate::history::{Op, OpType};
+use crate::options::Availability;
 
 pub fn check(history: &[Op], required: Option<Availability>) -> Verdict {
     let count = |kind| {

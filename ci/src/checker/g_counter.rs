@@ -7,9 +7,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Validity, Verdict};
-use crate::cli::TestOpts;
-use crate::history::{Op, OpType, Process};
+use super::{RunInfo, Validity, Verdict};
+use crate::history::{Op, OpType};
 
 /// A set of integers as sorted, disjoint, non-adjacent inclusive ranges.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +66,7 @@ impl Ranges {
 }
 
 /// Checks every `ok` final read against the sums the adds allow.
-pub fn check(history: &[Op], opts: &TestOpts) -> Verdict {
+pub fn check(history: &[Op], run: &RunInfo) -> Verdict {
     let adds = history.iter().filter(|op| op.f == "add");
     let delta = |op: &Op| op.value.as_i64().unwrap_or(0);
     let definite: i64 = adds
@@ -133,10 +132,7 @@ pub fn check(history: &[Op], opts: &TestOpts) -> Verdict {
     };
     verdict = verdict.explain(format!("{} final reads; {possible}", reads.len()));
     for op in &errors {
-        let node = match op.process {
-            Process::Client(p) => opts.node_of_process(p),
-            Process::Nemesis => "the nemesis".into(),
-        };
+        let node = run.performer(op);
         let expected = if unsure.is_empty() {
             definite.to_string()
         } else {
@@ -178,7 +174,8 @@ pub fn check(history: &[Op], opts: &TestOpts) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
+    use crate::checker::test_run;
+    use crate::history::Process;
 
     fn op(index: usize, kind: OpType, process: u64, f: &str, value: Value, is_final: bool) -> Op {
         Op {
@@ -222,8 +219,7 @@ mod tests {
     }
 
     fn check(h: &[Op]) -> Verdict {
-        let opts = TestOpts::parse_from(["test", "--bin", "x", "--node-count", "3"]);
-        super::check(h, &opts)
+        super::check(h, &test_run(&["--node-count", "3"]))
     }
 
     #[test]

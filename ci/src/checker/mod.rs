@@ -1,4 +1,5 @@
-//! Checkers: pure functions from a history (and the run's facts) to a [`Verdict`].
+//! Checkers: pure functions from a history (and what else the run observed) to a
+//! [`Verdict`]. They know the run only through [`RunInfo`], never the command line.
 //!
 //! Each module mirrors one of Maelstrom's checkers and fills `results` with the keys
 //! Maelstrom prints, so `results.json` reads like Maelstrom's `results.edn`.
@@ -17,13 +18,57 @@ pub mod set_full;
 pub mod stats;
 pub mod unique_ids;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::cli::TestOpts;
-use crate::history::Op;
+use crate::history::{Op, Process};
 use crate::net::journal::NetStats;
-use crate::workload::Workload;
+use crate::options::{self, Availability, RunOptions};
+
+/// What checkers know of a run besides its history: who took part, and what it was
+/// asked to put up with.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub nodes: Vec<String>,
+    pub client_threads: usize,
+    /// Whether the nemesis partitioned the network.
+    pub partitions: bool,
+    /// What `--availability` requires.
+    pub availability: Option<Availability>,
+    /// What `--consistency-models` names, for the transactional checkers.
+    pub consistency_models: String,
+}
+
+impl RunInfo {
+    pub fn new(opts: &RunOptions) -> RunInfo {
+        RunInfo {
+            nodes: opts.nodes.clone(),
+            client_threads: opts.concurrency,
+            partitions: opts.partitions(),
+            availability: opts.availability,
+            consistency_models: opts.consistency_models.clone(),
+        }
+    }
+
+    /// Who performed `op`: the node its client process talks to, or the nemesis. Process
+    /// p runs on thread p mod C (a thread takes a new process number, old + C, after an
+    /// indeterminate operation).
+    pub fn performer(&self, op: &Op) -> String {
+        match op.process {
+            Process::Client(p) => {
+                let thread = p % self.client_threads.max(1) as u64;
+                options::node_of_thread(&self.nodes, thread as usize).to_string()
+            }
+            Process::Nemesis => "the nemesis".into(),
+        }
+    }
+}
+
+/// The run that `maelstrom test --bin x <args>` would make, for checkers' tests.
+#[cfg(test)]
+pub(crate) fn test_run(args: &[&str]) -> RunInfo {
+    RunInfo::new(&crate::cli::run_options(args))
+}
 
 /// Maelstrom's three-valued `valid?`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +95,17 @@ impl Validity {
             Validity::Valid
         } else {
             Validity::Invalid
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Validity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Bool(true) => Ok(Validity::Valid),
+            Value::Bool(false) => Ok(Validity::Invalid),
+            Value::String(s) if s == "unknown" => Ok(Validity::Unknown),
+            other => Err(serde::de::Error::custom(format!("not a validity: {other}"))),
         }
     }
 }
@@ -140,35 +196,32 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// The results map: one key per checker, and `valid?`.
-    pub fn results(&self) -> Map<String, Value> {
-        let mut results: Map<String, Value> = self
-            .parts
+    /// Each checker's results map under its key.
+    pub fn parts_results(&self) -> Map<String, Value> {
+        self.parts
             .iter()
             .map(|(key, v)| (key.to_string(), Value::Object(v.results.clone())))
-            .collect();
-        results.insert(
-            "valid?".into(),
-            serde_json::to_value(self.valid).unwrap_or(Value::Null),
-        );
-        results
+            .collect()
     }
 }
 
-/// Runs the workload's checker and the common ones over a finished run.
+/// Composes the workload's verdict (from its own checker, which the engine runs) with
+/// the common checkers' over the same run. `stats_exempt` names the `f`s that `stats`
+/// does not require an ok for (kafka's `crash`).
 pub fn analyze(
-    workload: &dyn Workload,
-    opts: &TestOpts,
+    workload: Verdict,
+    stats_exempt: &[&str],
+    run: &RunInfo,
     history: &[Op],
     net_stats: &NetStats,
     observed: &protocol::Observed,
 ) -> Analysis {
     let parts = vec![
-        ("workload", workload.check(history, opts)),
-        ("stats", stats::check(history, workload.stats_exempt())),
+        ("workload", workload),
+        ("stats", stats::check(history, stats_exempt)),
         (
             "availability",
-            availability::check(history, opts.availability),
+            availability::check(history, run.availability),
         ),
         ("exceptions", exceptions::check(history)),
         ("protocol", protocol::check(observed, history)),

@@ -17,8 +17,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{Value, json};
 
-use super::{Validity, Verdict, quantiles};
-use crate::cli::TestOpts;
+use super::{RunInfo, Validity, Verdict, quantiles};
 use crate::history::{Op, OpType, Process};
 
 /// What the history says about one added element.
@@ -173,11 +172,11 @@ fn follow<'a>(history: &'a [Op], add_f: &str) -> (Vec<Element<'a>>, BTreeMap<Str
 
 /// Runs set-full over `history`, where `add_f` names the operation that adds an
 /// element (`broadcast`, `add`) and `read` returns every element present.
-pub fn check(history: &[Op], add_f: &str, opts: &TestOpts) -> Verdict {
+pub fn check(history: &[Op], add_f: &str, run: &RunInfo) -> Verdict {
     let (mut elements, duplicated) = follow(history, add_f);
     elements.sort_by(|a, b| order(&a.value, &b.value));
     let judged: Vec<Judged<'_, '_>> = elements.iter().map(Element::judge).collect();
-    report(&judged, duplicated, add_f, opts)
+    report(&judged, duplicated, add_f, run)
 }
 
 /// How one added element fared, for pictures of propagation.
@@ -212,7 +211,7 @@ fn report(
     judged: &[Judged<'_, '_>],
     duplicated: BTreeMap<String, usize>,
     add_f: &str,
-    opts: &TestOpts,
+    run: &RunInfo,
 ) -> Verdict {
     let with = |outcome| judged.iter().filter(move |j| j.outcome == outcome);
     let values = |js: &[&Judged<'_, '_>]| {
@@ -271,7 +270,7 @@ fn report(
         .with("duplicated-count", duplicates.len())
         .with("duplicated", duplicates);
 
-    let explain = Explainer { add_f, opts };
+    let explain = Explainer { add_f, run };
     verdict = verdict.explain(format!(
         "{} values added by {add_f}: {} stable (every read that began later contained them), \
          {} lost, {} never read (no read began after they were known to exist)",
@@ -309,7 +308,7 @@ fn report(
             rest.join(", ")
         ));
     }
-    if !lost.is_empty() && opts.partitions() {
+    if !lost.is_empty() && run.partitions {
         verdict = verdict.explain(
             "(values lost while partitions came and went: see the book: Troubleshooting › A \
              partition that swallows a message)",
@@ -345,15 +344,12 @@ fn worst_stale(j: &Judged<'_, '_>) -> Value {
 /// Turns ops into sentences naming nodes and times.
 struct Explainer<'o> {
     add_f: &'o str,
-    opts: &'o TestOpts,
+    run: &'o RunInfo,
 }
 
 impl Explainer<'_> {
     fn node(&self, op: &Op) -> String {
-        match op.process {
-            Process::Client(p) => self.opts.node_of_process(p),
-            Process::Nemesis => "the nemesis".into(),
-        }
+        self.run.performer(op)
     }
 
     fn secs(op: &Op) -> String {
@@ -423,7 +419,7 @@ impl Explainer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
+    use crate::checker::test_run;
 
     /// Builds histories one entry at a time, with times in milliseconds.
     #[derive(Default)]
@@ -487,8 +483,7 @@ mod tests {
         }
 
         fn check(&self) -> Verdict {
-            let opts = TestOpts::parse_from(["test", "--bin", "x", "--node-count", "3"]);
-            check(&self.0, "broadcast", &opts)
+            check(&self.0, "broadcast", &test_run(&["--node-count", "3"]))
         }
     }
 

@@ -156,6 +156,12 @@ impl Mailbox {
         self.recv_until(Some(Instant::now() + timeout))
     }
 
+    /// How many messages wait in the queue, not counting one being delivered.
+    #[cfg(test)]
+    pub fn queued(&self) -> usize {
+        lock(&self.queue.state).heap.len()
+    }
+
     fn recv_until(&self, until: Option<Instant>) -> Option<Arc<Packet>> {
         loop {
             let packet = self.queue.pop(until)?;

@@ -18,7 +18,7 @@ pub mod journal;
 mod mailbox;
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, RwLock};
@@ -32,8 +32,7 @@ use rand_distr::{Distribution, Exp};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::cli::LatencyDist;
-use crate::nemesis::Grudge;
+use crate::options::LatencyDist;
 use crate::sync::{lock, read, write};
 use journal::{Entry, EventKind, Journal, NetStats, record};
 pub use mailbox::Mailbox;
@@ -71,6 +70,12 @@ impl Packet {
 pub fn is_client(id: &str) -> bool {
     id.starts_with('c')
 }
+
+/// A partition: for each receiving node, the senders whose messages it drops.
+///
+/// Every node has an entry, as in Jepsen; an empty set means it hears everyone. Only
+/// server nodes ever appear, so clients and services are never cut off.
+pub type Grudge = BTreeMap<String, BTreeSet<String>>;
 
 /// How latencies of messages between servers are drawn.
 #[derive(Debug, Clone, Copy)]

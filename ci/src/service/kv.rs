@@ -13,7 +13,8 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
-use super::{Service, error, request_type};
+use super::{Service, request_type};
+use crate::rpc::ErrorCode;
 
 /// What a request does, decided from the current value of its key.
 #[derive(Debug)]
@@ -40,7 +41,7 @@ impl Effect {
 /// `honour_create` says whether `create_if_not_exists` works (lww-kv ignores it).
 fn effect(body: &Value, current: Option<&Value>, honour_create: bool) -> Option<Effect> {
     let field = |name| body.get(name).cloned().unwrap_or(Value::Null);
-    let missing = || Effect::reply(error(20, "key does not exist"));
+    let missing = || Effect::reply(ErrorCode::KeyDoesNotExist.reply("key does not exist"));
     let effect = match request_type(body)? {
         "read" => match current {
             Some(value) => Effect::reply(json!({"type": "read_ok", "value": value})),
@@ -59,9 +60,10 @@ fn effect(body: &Value, current: Option<&Value>, honour_create: bool) -> Option<
                 },
                 // Maelstrom renders both values with Clojure's printer; JSON text is
                 // the same for numbers and strings, which is what nodes store.
-                Some(value) => {
-                    Effect::reply(error(22, format!("current value {value} is not {from}")))
-                }
+                Some(value) => Effect::reply(
+                    ErrorCode::PreconditionFailed
+                        .reply(format!("current value {value} is not {from}")),
+                ),
                 // Any value but null and false counts as true, as in Clojure.
                 None if honour_create
                     && !matches!(

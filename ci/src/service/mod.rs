@@ -14,6 +14,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::Value;
 
+use crate::net::Network;
+
 pub use kv::{LinKv, LwwKv, SeqKv};
 pub use tso::LinTso;
 
@@ -25,25 +27,54 @@ pub trait Service: Send {
     fn handle(&mut self, src: &str, body: &Value) -> Option<Value>;
 }
 
+/// The services' ids on the network, in the order [`all`] makes them.
+pub const NAMES: [&str; 4] = ["lin-kv", "seq-kv", "lww-kv", "lin-tso"];
+
 /// Every service, by name, each with its own random generator derived from `seed`.
 pub fn all(seed: u64) -> Vec<(&'static str, Box<dyn Service>)> {
     let mut seeds = StdRng::seed_from_u64(seed);
-    vec![
-        ("lin-kv", Box::new(LinKv::new()) as Box<dyn Service>),
-        ("seq-kv", Box::new(SeqKv::new(StdRng::from_rng(&mut seeds)))),
-        ("lww-kv", Box::new(LwwKv::new(StdRng::from_rng(&mut seeds)))),
-        ("lin-tso", Box::new(LinTso::new())),
-    ]
+    let services: [Box<dyn Service>; 4] = [
+        Box::new(LinKv::new()),
+        Box::new(SeqKv::new(StdRng::from_rng(&mut seeds))),
+        Box::new(LwwKv::new(StdRng::from_rng(&mut seeds))),
+        Box::new(LinTso::new()),
+    ];
+    NAMES.into_iter().zip(services).collect()
+}
+
+/// Puts every service on the network, each answering its requests on a thread of its own
+/// until the network closes its inbox.
+pub fn start_all(net: &Network, seed: u64) {
+    for (name, mut service) in all(seed) {
+        let inbox = net.register(name);
+        let net = net.clone();
+        std::thread::Builder::new()
+            .name(format!("service {name}"))
+            .spawn(move || {
+                while let Some(packet) = inbox.recv() {
+                    let Ok(body) = serde_json::from_str::<Value>(packet.body.get()) else {
+                        continue;
+                    };
+                    // An unknown request gets no reply, as in Maelstrom.
+                    let Some(mut reply) = service.handle(&packet.src, &body) else {
+                        continue;
+                    };
+                    if let Some(fields) = reply.as_object_mut() {
+                        let msg_id = body.get("msg_id").cloned().unwrap_or(Value::Null);
+                        fields.insert("in_reply_to".into(), msg_id);
+                    }
+                    if let Ok(raw) = serde_json::value::to_raw_value(&reply) {
+                        let _ = net.send(name, &packet.src, raw);
+                    }
+                }
+            })
+            .expect("spawning a service thread");
+    }
 }
 
 /// The `type` of a request body, if it has one.
 fn request_type(body: &Value) -> Option<&str> {
     body.get("type").and_then(Value::as_str)
-}
-
-/// An error reply body, as the services send them.
-fn error(code: u64, text: impl Into<String>) -> Value {
-    serde_json::json!({"type": "error", "code": code, "text": text.into()})
 }
 
 #[cfg(test)]
@@ -55,7 +86,7 @@ mod tests {
     fn all_services_answer_under_their_names() {
         let mut services = all(7);
         let names: Vec<_> = services.iter().map(|(name, _)| *name).collect();
-        assert_eq!(names, ["lin-kv", "seq-kv", "lww-kv", "lin-tso"]);
+        assert_eq!(names, NAMES);
         for (name, service) in &mut services {
             let request = if *name == "lin-tso" {
                 json!({"type": "ts", "msg_id": 1})

@@ -76,12 +76,7 @@ pub fn svg(run: &Run, title: &str, window: &Window) -> String {
         );
     }
     if fs.is_empty() {
-        svg.text(
-            plot::LEFT,
-            plot::TOP + 40.0,
-            r#"class="notice""#,
-            "No operation completed in this window.",
-        );
+        plot::nothing_completed(&mut svg);
     }
     for (i, f) in fs.iter().enumerate() {
         let panel = Panel::nth(i, span, Scale::Log { lo, hi });

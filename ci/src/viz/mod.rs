@@ -27,6 +27,7 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::history::{Op, Process};
+use crate::store;
 
 /// Which part of a run to draw, in milliseconds of the history's clock (0 is the start of
 /// the main phase; setup traffic such as `topology` has negative times).
@@ -119,6 +120,16 @@ impl Picture {
             Picture::Propagation => "propagation",
         }
     }
+
+    /// The file a run's own picture is written to, e.g. `messages.svg`.
+    pub fn file_name(self) -> String {
+        self.file_name_for(&Window::default())
+    }
+
+    /// The file the picture of `window` is written to: `messages-2000-4000ms.svg`.
+    fn file_name_for(self, window: &Window) -> String {
+        format!("{}{}.svg", self.name(), window.suffix())
+    }
 }
 
 /// Draws one picture of the run in `run_dir`; `None` when the run has nothing it could
@@ -132,7 +143,7 @@ fn draw_run(run: &Run, run_dir: &Path, picture: Picture, opts: &Options) -> Resu
     let window = &opts.window;
     Ok(match picture {
         Picture::Messages => {
-            let journal = run_dir.join("messages.jsonl");
+            let journal = run_dir.join(store::JOURNAL);
             if !journal.exists() {
                 return Ok(None);
             }
@@ -154,10 +165,12 @@ fn draw_run(run: &Run, run_dir: &Path, picture: Picture, opts: &Options) -> Resu
 /// `cargo maelstrom viz`: redraws a run's pictures, or a window of them, and prints the
 /// paths written.
 pub fn command(opts: &crate::cli::VizOpts) -> Result<()> {
-    if !opts.run.join("history.jsonl").exists() && !opts.run.join("messages.jsonl").exists() {
+    if !opts.run.join(store::HISTORY).exists() && !opts.run.join(store::JOURNAL).exists() {
         anyhow::bail!(
-            "{} is not a run directory (it has no history.jsonl or messages.jsonl)",
-            opts.run.display()
+            "{} is not a run directory (it has no {} or {})",
+            opts.run.display(),
+            store::HISTORY,
+            store::JOURNAL
         );
     }
     let options = Options {
@@ -188,7 +201,7 @@ pub fn write_with(run_dir: &Path, opts: &Options) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for picture in Picture::ALL {
         if let Some(svg) = draw_run(&run, run_dir, picture, opts)? {
-            let name = format!("{}{}.svg", picture.name(), opts.window.suffix());
+            let name = picture.file_name_for(&opts.window);
             let path = run_dir.join(name);
             fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
             written.push(path);
@@ -211,7 +224,7 @@ pub struct Run {
 impl Run {
     /// Reads `history.jsonl` (if present) from a run directory.
     pub fn load(run_dir: &Path) -> Result<Run> {
-        let path = run_dir.join("history.jsonl");
+        let path = run_dir.join(store::HISTORY);
         let history = if path.exists() {
             let file =
                 fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;

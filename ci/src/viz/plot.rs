@@ -238,6 +238,16 @@ pub fn completion_legend(kinds: impl Iterator<Item = OpType>) -> Vec<(&'static s
         .collect()
 }
 
+/// The notice of a picture with no operation to draw.
+pub fn nothing_completed(svg: &mut Svg) {
+    svg.text(
+        LEFT,
+        TOP + 40.0,
+        r#"class="notice""#,
+        "No operation completed in this window.",
+    );
+}
+
 /// Title, a line of explanation, and a legend of dot colours (plus partitions, if any).
 pub fn header(svg: &mut Svg, title: &str, what: &str, legend: &[(&str, String)], partitions: bool) {
     svg.text(LEFT, 30.0, r#"class="title""#, title);

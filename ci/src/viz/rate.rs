@@ -64,12 +64,7 @@ pub fn svg(run: &Run, title: &str, window: &Window) -> String {
         !run.partitions.is_empty(),
     );
     if fs.is_empty() {
-        svg.text(
-            plot::LEFT,
-            plot::TOP + 40.0,
-            r#"class="notice""#,
-            "No operation completed in this window.",
-        );
+        plot::nothing_completed(&mut svg);
     }
     for (i, f) in fs.iter().enumerate() {
         let panel = Panel::nth(i, span, Scale::Linear { max: max.max(1.0) });

@@ -5,9 +5,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use wait_timeout::ChildExt;
 
 /// Where Debian's `chromium` package puts the browser (`ci/install-chromium.sh`).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -34,15 +35,12 @@ pub fn take(page: &Path, png: &Path, (width, height): (u32, u32)) -> Result<()> 
     }
     let png = std::path::absolute(png)?;
     let _ = fs::remove_file(&png);
-    let profile = std::env::temp_dir().join(format!(
-        "glomers-chromium-{}-{}",
-        std::process::id(),
-        png.file_stem().and_then(|s| s.to_str()).unwrap_or("page")
-    ));
-    let _ = fs::remove_dir_all(&profile);
-    fs::create_dir_all(&profile)?;
+    // A fresh profile, removed when this returns.
+    let profile = tempfile::Builder::new()
+        .prefix("glomers-chromium-")
+        .tempdir()?;
     // Chromium talks a lot on stderr; a file cannot fill up and block it like a pipe can.
-    let log = profile.join("chromium.log");
+    let log = profile.path().join("chromium.log");
     let mut child = Command::new(&browser)
         .args([
             "--headless",
@@ -55,7 +53,7 @@ pub fn take(page: &Path, png: &Path, (width, height): (u32, u32)) -> Result<()> 
             "--disable-sync",
             "--hide-scrollbars",
         ])
-        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--screenshot={}", png.display()))
         .arg(format!("--window-size={width},{height}"))
         .arg(format!("file://{}", page.display()))
@@ -64,24 +62,15 @@ pub fn take(page: &Path, png: &Path, (width, height): (u32, u32)) -> Result<()> 
         .stderr(fs::File::create(&log)?)
         .spawn()
         .with_context(|| format!("starting {}", browser.display()))?;
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if start.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            let _ = fs::remove_dir_all(&profile);
-            bail!(
-                "chromium took longer than {TIMEOUT:?} to screenshot {}",
-                page.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    let Some(status) = child.wait_timeout(TIMEOUT)? else {
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!(
+            "chromium took longer than {TIMEOUT:?} to screenshot {}",
+            page.display()
+        );
     };
     let stderr = fs::read_to_string(&log).unwrap_or_default();
-    let _ = fs::remove_dir_all(&profile);
     if !status.success() || !png.exists() {
         bail!(
             "chromium ({status}) wrote no screenshot of {}:\n{}",

@@ -12,11 +12,10 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
-use super::schema::{Field, checked_call};
-use super::{Client, Completion, FinalContext, Generator, Invocation, Rpc, RpcFailure, Workload};
-use crate::checker::{Verdict, set_full};
-use crate::cli::{TestOpts, Topology};
-use crate::history::Op;
+use super::schema::{Field, read_field, send_value};
+use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload, final_read};
+use crate::checker::set_full;
+use crate::options::Topology;
 
 /// A topology: each node's neighbours.
 pub type Neighbours = BTreeMap<String, Vec<String>>;
@@ -106,43 +105,20 @@ fn tree(branching: usize, nodes: &[String]) -> Neighbours {
         .collect()
 }
 
-/// The broadcast workload.
-#[derive(Debug, Default)]
-pub struct Broadcast;
-
-impl Workload for Broadcast {
-    fn name(&self) -> &'static str {
-        "broadcast"
-    }
-
-    fn reusable_client(&self) -> bool {
-        false
-    }
-
-    fn new_client(&self) -> Box<dyn Client> {
-        Box::new(BroadcastClient)
-    }
-
-    fn generator(&self, _opts: &TestOpts) -> Box<dyn Generator> {
-        Box::new(BroadcastGenerator::default())
-    }
-
-    /// Every node gets the whole topology, not just its own neighbours.
-    fn setup_request(&self, _node: &str, opts: &TestOpts) -> Option<Value> {
-        let neighbours = topology(opts.topology, &opts.node_ids());
-        Some(json!({"type": "topology", "topology": neighbours}))
-    }
-
-    fn has_final_phase(&self) -> bool {
-        true
-    }
-
-    fn final_phase(&self, ctx: &mut dyn FinalContext) {
-        ctx.perform(Invocation::new("read", Value::Null), true);
-    }
-
-    fn check(&self, history: &[Op], opts: &TestOpts) -> Verdict {
-        set_full::check(history, "broadcast", opts)
+/// The broadcast workload. Every node gets the whole topology, not just its own
+/// neighbours, and each thread ends with one final read.
+pub fn workload() -> Workload {
+    Workload {
+        setup_request: Some(|_node, opts| {
+            let neighbours = topology(opts.topology, &opts.nodes);
+            json!({"type": "topology", "topology": neighbours})
+        }),
+        final_phase: Some(final_read),
+        ..Workload::new(
+            || Box::new(BroadcastClient),
+            |_| Box::new(BroadcastGenerator::default()),
+            |history, run| set_full::check(history, "broadcast", run),
+        )
     }
 }
 
@@ -174,17 +150,8 @@ impl Client for BroadcastClient {
         // broadcast that timed out may still have happened.
         let idempotent = op.f == "read";
         let outcome = match op.f.as_str() {
-            "broadcast" => {
-                let request = json!({"type": "broadcast", "message": op.value});
-                checked_call(rpc, request, "broadcast_ok", &[]).map(|_| op.value.clone())
-            }
-            "read" => checked_call(
-                rpc,
-                json!({"type": "read"}),
-                "read_ok",
-                &[("messages", Field::Array)],
-            )
-            .map(|reply| reply["messages"].clone()),
+            "broadcast" => send_value(rpc, "broadcast", "message", &op.value),
+            "read" => read_field(rpc, "messages", Field::Array),
             other => Err(RpcFailure::Malformed(format!("unknown operation {other}"))),
         };
         Completion::from_result(op, outcome, idempotent)

@@ -3,47 +3,24 @@
 
 use rand::Rng;
 use rand::rngs::StdRng;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::schema::{Field, checked_call};
-use super::{Client, Completion, Generator, Invocation, Rpc, Workload};
-use crate::checker::{self, Verdict};
-use crate::cli::TestOpts;
-use crate::history::Op;
+use super::{Client, Completion, Invocation, Rpc, Workload};
+use crate::checker;
 
-#[derive(Debug)]
-pub struct Echo;
-
-impl Workload for Echo {
-    fn name(&self) -> &'static str {
-        "echo"
-    }
-
-    fn reusable_client(&self) -> bool {
-        false
-    }
-
-    fn new_client(&self) -> Box<dyn Client> {
-        Box::new(EchoClient)
-    }
-
-    fn generator(&self, _opts: &TestOpts) -> Box<dyn Generator> {
-        Box::new(Payloads)
-    }
-
-    fn check(&self, history: &[Op], _opts: &TestOpts) -> Verdict {
-        checker::echo::check(history)
-    }
-}
-
-/// `"Please echo <n>"`, n uniform in 0…127, forever.
-struct Payloads;
-
-impl Generator for Payloads {
-    fn next_op(&mut self, rng: &mut StdRng) -> Option<Invocation> {
-        let n: u32 = rng.random_range(0..128);
-        Some(Invocation::new("echo", json!(format!("Please echo {n}"))))
-    }
+/// The echo workload: `"Please echo <n>"`, n uniform in 0…127, forever.
+pub fn workload() -> Workload {
+    Workload::new(
+        || Box::new(EchoClient),
+        |_| {
+            Box::new(|rng: &mut StdRng| {
+                let n: u32 = rng.random_range(0..128);
+                Some(Invocation::new("echo", json!(format!("Please echo {n}"))))
+            })
+        },
+        |history, _| checker::echo::check(history),
+    )
 }
 
 struct EchoClient;
@@ -56,9 +33,4 @@ impl Client for EchoClient {
         let reply = checked_call(rpc, request, "echo_ok", &[("echo", Field::Any)]);
         Completion::from_result(op, reply, false)
     }
-}
-
-/// The payload an ok completion carries.
-pub fn echoed(completion_value: &Value) -> Option<&Value> {
-    completion_value.get("echo")
 }

@@ -8,45 +8,22 @@
 
 use rand::Rng;
 use rand::rngs::StdRng;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::schema::{Field, checked_call};
-use super::{Client, Completion, FinalContext, Generator, Invocation, Rpc, RpcFailure, Workload};
-use crate::checker::{Verdict, g_counter};
-use crate::cli::TestOpts;
-use crate::history::{Op, OpType};
+use super::schema::{Field, read_field, send_value};
+use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload, final_read};
+use crate::checker::g_counter;
+use crate::history::OpType;
 
-/// The grow-only counter workload.
-#[derive(Debug, Default)]
-pub struct GCounter;
-
-impl Workload for GCounter {
-    fn name(&self) -> &'static str {
-        "g-counter"
-    }
-
-    fn reusable_client(&self) -> bool {
-        false
-    }
-
-    fn new_client(&self) -> Box<dyn Client> {
-        Box::new(CounterClient)
-    }
-
-    fn generator(&self, _opts: &TestOpts) -> Box<dyn Generator> {
-        Box::new(CounterGenerator)
-    }
-
-    fn has_final_phase(&self) -> bool {
-        true
-    }
-
-    fn final_phase(&self, ctx: &mut dyn FinalContext) {
-        ctx.perform(Invocation::new("read", Value::Null), true);
-    }
-
-    fn check(&self, history: &[Op], opts: &TestOpts) -> Verdict {
-        g_counter::check(history, opts)
+/// The grow-only counter workload: each thread ends with one final read.
+pub fn workload() -> Workload {
+    Workload {
+        final_phase: Some(final_read),
+        ..Workload::new(
+            || Box::new(CounterClient),
+            |_| Box::new(CounterGenerator),
+            g_counter::check,
+        )
     }
 }
 
@@ -76,17 +53,8 @@ pub struct CounterClient;
 impl Client for CounterClient {
     fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
         let outcome = match op.f.as_str() {
-            "add" => {
-                let request = json!({"type": "add", "delta": op.value});
-                checked_call(rpc, request, "add_ok", &[]).map(|_| op.value.clone())
-            }
-            "read" => checked_call(
-                rpc,
-                json!({"type": "read"}),
-                "read_ok",
-                &[("value", Field::Integer)],
-            )
-            .map(|reply| reply["value"].clone()),
+            "add" => send_value(rpc, "add", "delta", &op.value),
+            "read" => read_field(rpc, "value", Field::Integer),
             other => Err(RpcFailure::Malformed(format!("unknown operation {other}"))),
         };
         match outcome {
@@ -106,6 +74,7 @@ mod tests {
     use super::*;
     use crate::workload::Canned;
     use rand::SeedableRng;
+    use serde_json::json;
 
     #[test]
     fn generator_draws_two_thirds_reads_and_small_non_negative_adds() {

@@ -27,45 +27,24 @@ use serde_json::{Map, Value, json};
 use super::key_pool::KeyPool;
 use super::schema::{Field, checked_call};
 use super::{Client, Completion, FinalContext, Generator, Invocation, Rpc, RpcFailure, Workload};
-use crate::checker::Verdict;
-use crate::cli::TestOpts;
-use crate::history::{Op, OpType};
+use crate::checker;
+use crate::checker::kafka::assign_keys;
+use crate::history::OpType;
+use crate::options::RunOptions;
+use crate::rpc::ErrorCode;
 
-pub struct Kafka;
-
-impl Workload for Kafka {
-    fn name(&self) -> &'static str {
-        "kafka"
-    }
-
-    /// `kafka.clj`: "Tear down clients when we crash".
-    fn reusable_client(&self) -> bool {
-        false
-    }
-
-    fn new_client(&self) -> Box<dyn Client> {
-        Box::new(KafkaClient::default())
-    }
-
-    fn generator(&self, opts: &TestOpts) -> Box<dyn Generator> {
-        Box::new(KafkaGenerator::new(opts))
-    }
-
-    fn has_final_phase(&self) -> bool {
-        true
-    }
-
-    fn final_phase(&self, ctx: &mut dyn FinalContext) {
-        final_polls(ctx, &mut rand::rng());
-    }
-
-    /// Jepsen's kafka `stats-checker` does not expect crashes ever to succeed.
-    fn stats_exempt(&self) -> &'static [&'static str] {
-        &["crash"]
-    }
-
-    fn check(&self, history: &[Op], _opts: &TestOpts) -> Verdict {
-        crate::checker::kafka::check(history)
+/// The kafka workload. Its clients are torn down on a crash (kafka.clj: "Tear down
+/// clients when we crash"), and Jepsen's kafka `stats-checker` does not expect crashes
+/// ever to succeed.
+pub fn workload() -> Workload {
+    Workload {
+        final_phase: Some(|ctx| final_polls(ctx, &mut rand::rng())),
+        stats_exempt: &["crash"],
+        ..Workload::new(
+            || Box::new(KafkaClient::default()),
+            |opts| Box::new(KafkaGenerator::new(opts)),
+            |history, _| checker::kafka::check(history),
+        )
     }
 }
 
@@ -182,7 +161,7 @@ fn describe(failure: &RpcFailure) -> String {
     match failure {
         RpcFailure::Timeout => "client timed out waiting for a reply".into(),
         RpcFailure::Error { code, text } => {
-            format!("error {code} ({}) {text}", super::error_name(*code))
+            format!("error {code} ({}) {text}", ErrorCode::name_of(*code))
         }
         RpcFailure::Malformed(why) => format!("malformed reply: {why}"),
     }
@@ -220,24 +199,6 @@ fn highest_offsets(msgs: &Value) -> Option<Vec<(String, Option<i64>)>> {
             Some((key.clone(), highest))
         })
         .collect()
-}
-
-/// The keys of an assign op, and whether it seeks to the beginning.
-pub fn assign_keys(value: &Value) -> Option<(Vec<String>, bool)> {
-    let strings = |v: &Value| -> Option<Vec<String>> {
-        v.as_array()?
-            .iter()
-            .map(|k| k.as_str().map(str::to_string))
-            .collect()
-    };
-    match value {
-        Value::Array(_) => Some((strings(value)?, false)),
-        Value::Object(map) => {
-            let seek = map.get("seek-to-beginning?").and_then(Value::as_bool)?;
-            Some((strings(map.get("keys")?)?, seek))
-        }
-        _ => None,
-    }
 }
 
 /// The highest offset an ok `send` or `poll` op interacted with, per key (Jepsen's
@@ -293,13 +254,13 @@ const WIDEN_PROBABILITY: f64 = 1.0 / 3.0;
 const CRASH_CLIENT_INTERVAL: f64 = 30.0;
 
 impl KafkaGenerator {
-    fn new(opts: &TestOpts) -> KafkaGenerator {
+    fn new(opts: &RunOptions) -> KafkaGenerator {
         KafkaGenerator {
             pool: KeyPool::new(opts.key_count, opts.max_writes_per_key),
             pending: None,
             sent: BTreeMap::new(),
             polled: BTreeMap::new(),
-            crash_interval: CRASH_CLIENT_INTERVAL / opts.client_threads().max(1) as f64,
+            crash_interval: CRASH_CLIENT_INTERVAL / opts.concurrency.max(1) as f64,
             next_crash: None,
         }
     }
@@ -438,7 +399,7 @@ fn final_polls(ctx: &mut dyn FinalContext, rng: &mut impl Rng) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::Process;
+    use crate::history::{Op, Process};
     use rand::SeedableRng;
     use std::collections::VecDeque;
 
@@ -558,11 +519,10 @@ mod tests {
         }
     }
 
-    fn opts(args: &[&str]) -> TestOpts {
-        use clap::Parser;
-        let mut all = vec!["test", "-w", "kafka", "--bin", "x"];
+    fn opts(args: &[&str]) -> RunOptions {
+        let mut all = vec!["-w", "kafka"];
         all.extend_from_slice(args);
-        TestOpts::parse_from(all)
+        crate::cli::run_options(&all)
     }
 
     #[test]

@@ -17,148 +17,24 @@ pub mod unique_ids;
 use rand::rngs::StdRng;
 use serde_json::Value;
 
-use crate::checker::Verdict;
-use crate::cli::{TestOpts, WorkloadName};
-use crate::history::{Op, OpType};
+use crate::checker::{RunInfo, Verdict};
+use crate::history::Op;
+use crate::options::{RunOptions, WorkloadName};
+
+/// The types a workload's parts speak in.
+pub use crate::history::{Completion, Invocation};
+pub use crate::rpc::{Rpc, RpcFailure};
 
 /// The workload `-w` names.
-pub fn for_name(name: WorkloadName) -> Box<dyn Workload> {
+pub fn for_name(name: WorkloadName) -> Workload {
     match name {
-        WorkloadName::Echo => Box::new(echo::Echo),
-        WorkloadName::UniqueIds => Box::new(unique_ids::UniqueIds),
-        WorkloadName::Broadcast => Box::new(broadcast::Broadcast),
-        WorkloadName::GCounter => Box::new(g_counter::GCounter),
-        WorkloadName::Kafka => Box::new(kafka::Kafka),
-        WorkloadName::TxnRwRegister => Box::new(txn_rw_register::TxnRwRegister),
+        WorkloadName::Echo => echo::workload(),
+        WorkloadName::UniqueIds => unique_ids::workload(),
+        WorkloadName::Broadcast => broadcast::workload(),
+        WorkloadName::GCounter => g_counter::workload(),
+        WorkloadName::Kafka => kafka::workload(),
+        WorkloadName::TxnRwRegister => txn_rw_register::workload(),
     }
-}
-
-/// An operation to perform: its function and the value asked for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Invocation {
-    pub f: String,
-    pub value: Value,
-}
-
-impl Invocation {
-    pub fn new(f: &str, value: Value) -> Invocation {
-        Invocation {
-            f: f.to_string(),
-            value,
-        }
-    }
-}
-
-/// How an operation ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Completion {
-    pub kind: OpType,
-    pub value: Value,
-    pub error: Option<Value>,
-}
-
-impl Completion {
-    pub fn ok(value: Value) -> Completion {
-        Completion {
-            kind: OpType::Ok,
-            value,
-            error: None,
-        }
-    }
-
-    pub fn fail(value: Value, error: Value) -> Completion {
-        Completion {
-            kind: OpType::Fail,
-            value,
-            error: Some(error),
-        }
-    }
-
-    pub fn info(value: Value, error: Value) -> Completion {
-        Completion {
-            kind: OpType::Info,
-            value,
-            error: Some(error),
-        }
-    }
-}
-
-/// Why an RPC from a client to a node gave no normal reply.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RpcFailure {
-    /// No reply within the timeout.
-    Timeout,
-    /// An error body: `{"type":"error","code":..,"text":..}`.
-    Error { code: u64, text: String },
-    /// A reply that does not fit the RPC's response schema.
-    Malformed(String),
-}
-
-/// Maelstrom's definite error codes: the operation certainly did not happen.
-pub fn is_definite(code: u64) -> bool {
-    matches!(code, 1 | 10 | 11 | 12 | 14 | 20 | 21 | 22 | 30)
-}
-
-/// Maelstrom's name for an error code (`:unknown` for codes it does not know).
-pub fn error_name(code: u64) -> &'static str {
-    match code {
-        0 => "timeout",
-        1 => "node-not-found",
-        10 => "not-supported",
-        11 => "temporarily-unavailable",
-        12 => "malformed-request",
-        13 => "crash",
-        14 => "abort",
-        20 => "key-does-not-exist",
-        21 => "key-already-exists",
-        22 => "precondition-failed",
-        30 => "txn-conflict",
-        _ => "unknown",
-    }
-}
-
-impl Completion {
-    /// Maelstrom's rule (`client.clj`, `with-errors`) for a failed RPC: definite errors
-    /// fail; timeouts and indefinite errors fail only when `f` is idempotent, otherwise
-    /// they are `info`; malformed replies are always `info`.
-    pub fn from_failure(value: Value, failure: &RpcFailure, idempotent: bool) -> Completion {
-        match failure {
-            RpcFailure::Timeout if idempotent => Completion::fail(value, "net-timeout".into()),
-            RpcFailure::Timeout => Completion::info(value, "net-timeout".into()),
-            RpcFailure::Error { code, text } => {
-                let error = serde_json::json!([error_name(*code), text]);
-                if is_definite(*code) || idempotent {
-                    Completion::fail(value, error)
-                } else {
-                    Completion::info(value, error)
-                }
-            }
-            RpcFailure::Malformed(why) => {
-                Completion::info(value, serde_json::json!(["malformed-response", why]))
-            }
-        }
-    }
-
-    /// `op` completed with what the node returned, or by [`Completion::from_failure`].
-    pub fn from_result(
-        op: &Invocation,
-        result: Result<Value, RpcFailure>,
-        idempotent: bool,
-    ) -> Completion {
-        match result {
-            Ok(value) => Completion::ok(value),
-            Err(failure) => Completion::from_failure(op.value.clone(), &failure, idempotent),
-        }
-    }
-}
-
-/// Sends requests to one node on behalf of one client thread (implemented by the engine).
-pub trait Rpc {
-    /// The node this client talks to.
-    fn node(&self) -> &str;
-    /// Sends `body` (a JSON object with `type`; `msg_id` is added) to the node and waits
-    /// up to Maelstrom's 5 s client timeout for the reply body.
-    fn call(&mut self, body: Value) -> Result<Value, RpcFailure>;
 }
 
 /// Performs operations for one client thread.
@@ -176,6 +52,14 @@ pub trait Generator: Send {
     fn observe(&mut self, _invocation: &Invocation, _completion: &Completion) {}
 }
 
+/// A closure from the random generator to the next operation is a generator that
+/// needs no completions.
+impl<F: FnMut(&mut StdRng) -> Option<Invocation> + Send> Generator for F {
+    fn next_op(&mut self, rng: &mut StdRng) -> Option<Invocation> {
+        self(rng)
+    }
+}
+
 /// What one thread of the final phase can do: perform operations that are recorded in
 /// the history (tagged final where asked), and see the history so far.
 pub trait FinalContext {
@@ -185,39 +69,50 @@ pub trait FinalContext {
     fn elapsed(&self) -> f64;
 }
 
-/// One of Maelstrom's workloads.
-pub trait Workload: Send + Sync {
-    /// Maelstrom's name, e.g. `unique-ids`.
-    fn name(&self) -> &'static str;
+/// The final phase of workloads that end with one final read per thread.
+pub fn final_read(ctx: &mut dyn FinalContext) {
+    ctx.perform(Invocation::new("read", Value::Null), true);
+}
 
+/// One of Maelstrom's workloads, described as Maelstrom's workload maps describe one: a
+/// client, a generator and a checker, and the parts only some workloads have.
+#[derive(Debug, Clone, Copy)]
+pub struct Workload {
+    /// A fresh client for a client thread.
+    pub client: fn() -> Box<dyn Client>,
+    /// The main phase's operations.
+    pub generator: fn(&RunOptions) -> Box<dyn Generator>,
+    /// The workload's own checker, over the finished history.
+    pub checker: fn(&[Op], &RunInfo) -> Verdict,
     /// Whether a thread keeps its client after an indeterminate (`info`) operation.
     /// Maelstrom opens a fresh client (with a fresh `cN` id) when this is false.
-    fn reusable_client(&self) -> bool;
-
-    fn new_client(&self) -> Box<dyn Client>;
-
-    fn generator(&self, opts: &TestOpts) -> Box<dyn Generator>;
-
+    pub reusable_client: bool,
     /// A request each node gets once before the main phase (broadcast's `topology`).
-    fn setup_request(&self, _node: &str, _opts: &TestOpts) -> Option<Value> {
-        None
-    }
-
-    /// Whether the run ends with healing, a 10 s recovery wait and final operations.
-    fn has_final_phase(&self) -> bool {
-        false
-    }
-
-    /// One thread's final operations.
-    fn final_phase(&self, _ctx: &mut dyn FinalContext) {}
-
+    pub setup_request: Option<fn(&str, &RunOptions) -> Value>,
+    /// One client thread's final operations, for workloads whose run ends with healing,
+    /// a 10 s recovery wait and final operations.
+    pub final_phase: Option<fn(&mut dyn FinalContext)>,
     /// `f`s that `stats` does not require an ok for (kafka's `crash`).
-    fn stats_exempt(&self) -> &'static [&'static str] {
-        &[]
-    }
+    pub stats_exempt: &'static [&'static str],
+}
 
-    /// The workload's own checker.
-    fn check(&self, history: &[Op], opts: &TestOpts) -> Verdict;
+impl Workload {
+    /// A workload of a client, a generator and a checker only.
+    pub fn new(
+        client: fn() -> Box<dyn Client>,
+        generator: fn(&RunOptions) -> Box<dyn Generator>,
+        checker: fn(&[Op], &RunInfo) -> Verdict,
+    ) -> Workload {
+        Workload {
+            client,
+            generator,
+            checker,
+            reusable_client: false,
+            setup_request: None,
+            final_phase: None,
+            stats_exempt: &[],
+        }
+    }
 }
 
 /// An [`Rpc`] for client unit tests: answers every call with one canned reply.
@@ -231,45 +126,5 @@ impl Rpc for Canned {
     }
     fn call(&mut self, _body: Value) -> Result<Value, RpcFailure> {
         self.0.clone()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failures_classify_like_maelstrom() {
-        let v = Value::Null;
-        let timeout = RpcFailure::Timeout;
-        assert_eq!(
-            Completion::from_failure(v.clone(), &timeout, false).kind,
-            OpType::Info
-        );
-        assert_eq!(
-            Completion::from_failure(v.clone(), &timeout, true).kind,
-            OpType::Fail
-        );
-        let definite = RpcFailure::Error {
-            code: 11,
-            text: "busy".into(),
-        };
-        assert_eq!(
-            Completion::from_failure(v.clone(), &definite, false).kind,
-            OpType::Fail
-        );
-        let crash = RpcFailure::Error {
-            code: 13,
-            text: String::new(),
-        };
-        assert_eq!(
-            Completion::from_failure(v.clone(), &crash, false).kind,
-            OpType::Info
-        );
-        let user = RpcFailure::Error {
-            code: 1000,
-            text: String::new(),
-        };
-        assert_eq!(Completion::from_failure(v, &user, false).kind, OpType::Info);
     }
 }

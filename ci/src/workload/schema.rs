@@ -110,6 +110,23 @@ pub fn checked_call(
     Ok(reply)
 }
 
+/// `{"type": "read"}`, answered by `{"type": "read_ok", <field>: ..}`: the field's value.
+pub fn read_field(rpc: &mut dyn Rpc, field: &str, kind: Field) -> Result<Value, RpcFailure> {
+    let request = serde_json::json!({"type": "read"});
+    checked_call(rpc, request, "read_ok", &[(field, kind)]).map(|reply| reply[field].clone())
+}
+
+/// `{"type": f, <key>: value}`, answered by a bare `{"type": "<f>_ok"}`: the value sent.
+pub fn send_value(
+    rpc: &mut dyn Rpc,
+    f: &str,
+    key: &str,
+    value: &Value,
+) -> Result<Value, RpcFailure> {
+    let request = serde_json::json!({"type": f, key: value});
+    checked_call(rpc, request, &format!("{f}_ok"), &[]).map(|_| value.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

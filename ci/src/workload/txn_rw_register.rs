@@ -15,34 +15,22 @@ use serde_json::{Value, json};
 use super::key_pool::KeyPool;
 use super::schema::{Field, checked_call};
 use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload};
-use crate::checker::Verdict;
-use crate::cli::TestOpts;
-use crate::history::Op;
+use crate::checker;
 
-pub struct TxnRwRegister;
-
-impl Workload for TxnRwRegister {
-    fn name(&self) -> &'static str {
-        "txn-rw-register"
-    }
-
-    fn reusable_client(&self) -> bool {
-        true
-    }
-
-    fn new_client(&self) -> Box<dyn Client> {
-        Box::new(TxnClient)
-    }
-
-    fn generator(&self, opts: &TestOpts) -> Box<dyn Generator> {
-        Box::new(TxnGenerator {
-            pool: KeyPool::new(opts.key_count, opts.max_writes_per_key),
-            max_length: opts.max_txn_length.max(1),
-        })
-    }
-
-    fn check(&self, history: &[Op], opts: &TestOpts) -> Verdict {
-        crate::checker::elle::check(history, &opts.consistency_models)
+/// The txn-rw-register workload; its client is reusable.
+pub fn workload() -> Workload {
+    Workload {
+        reusable_client: true,
+        ..Workload::new(
+            || Box::new(TxnClient),
+            |opts| {
+                Box::new(TxnGenerator {
+                    pool: KeyPool::new(opts.key_count, opts.max_writes_per_key),
+                    max_length: opts.max_txn_length.max(1),
+                })
+            },
+            |history, run| checker::elle::check(history, &run.consistency_models),
+        )
     }
 }
 

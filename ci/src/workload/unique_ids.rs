@@ -2,45 +2,22 @@
 //! clients send `{"type":"generate"}` and expect `{"type":"generate_ok","id":<any>}`.
 
 use rand::rngs::StdRng;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::schema::{Field, checked_call};
-use super::{Client, Completion, Generator, Invocation, Rpc, Workload};
-use crate::checker::{self, Verdict};
-use crate::cli::TestOpts;
-use crate::history::Op;
+use super::{Client, Completion, Invocation, Rpc, Workload};
+use crate::checker;
 
-#[derive(Debug)]
-pub struct UniqueIds;
-
-impl Workload for UniqueIds {
-    fn name(&self) -> &'static str {
-        "unique-ids"
-    }
-
-    /// Maelstrom's unique-ids client is reusable: it keeps its `cN` after a timeout.
-    fn reusable_client(&self) -> bool {
-        true
-    }
-
-    fn new_client(&self) -> Box<dyn Client> {
-        Box::new(GenerateClient)
-    }
-
-    fn generator(&self, _opts: &TestOpts) -> Box<dyn Generator> {
-        Box::new(Generates)
-    }
-
-    fn check(&self, history: &[Op], _opts: &TestOpts) -> Verdict {
-        checker::unique_ids::check(history)
-    }
-}
-
-struct Generates;
-
-impl Generator for Generates {
-    fn next_op(&mut self, _rng: &mut StdRng) -> Option<Invocation> {
-        Some(Invocation::new("generate", serde_json::Value::Null))
+/// The unique-ids workload. Maelstrom's unique-ids client is reusable: it keeps its
+/// `cN` after a timeout.
+pub fn workload() -> Workload {
+    Workload {
+        reusable_client: true,
+        ..Workload::new(
+            || Box::new(GenerateClient),
+            |_| Box::new(|_: &mut StdRng| Some(Invocation::new("generate", Value::Null))),
+            |history, _| checker::unique_ids::check(history),
+        )
     }
 }
 

@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 
 use crate::checker::intern::Interner;
 use crate::history::{Op, OpType, Process};
-use crate::workload::kafka::assign_keys;
 
 /// Index of a message within its key.
 pub type MsgId = u32;
@@ -346,5 +345,25 @@ impl Log {
             }
             Body::Assign { .. } | Body::Crash => {}
         }
+    }
+}
+
+/// The keys of an assign op, and whether it seeks to the beginning. A final-phase assign
+/// is written `{"keys": [..], "seek-to-beginning?": true}` (the kafka workload's client
+/// reads it with this too).
+pub fn assign_keys(value: &Value) -> Option<(Vec<String>, bool)> {
+    let strings = |v: &Value| -> Option<Vec<String>> {
+        v.as_array()?
+            .iter()
+            .map(|k| k.as_str().map(str::to_string))
+            .collect()
+    };
+    match value {
+        Value::Array(_) => Some((strings(value)?, false)),
+        Value::Object(map) => {
+            let seek = map.get("seek-to-beginning?").and_then(Value::as_bool)?;
+            Some((strings(map.get("keys")?)?, seek))
+        }
+        _ => None,
     }
 }

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
+pub use self::log::assign_keys;
 use self::log::{Body, KOp, KeyId, KeyLog, Log, MsgId, NONE};
 use super::{Validity, Verdict};
 use crate::history::{Op, OpType};
