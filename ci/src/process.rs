@@ -17,7 +17,7 @@ use crossbeam_channel::Sender;
 use serde::Serialize;
 use wait_timeout::ChildExt;
 
-use crate::net::{Inbox, LineError, Network};
+use crate::net::{LineError, Mailbox, Network};
 use crate::sync::lock;
 
 /// How many lines of stdout and stderr are kept for a crash report, as in Maelstrom.
@@ -195,11 +195,11 @@ pub struct NodeProcess {
 }
 
 impl NodeProcess {
-    /// Starts the binary as node `id` (its network inbox already registered), in the
+    /// Starts the binary as node `id` (its mailbox already registered), in the
     /// system's temporary directory as Maelstrom does.
     pub fn spawn(
         id: &str,
-        inbox: Inbox,
+        mailbox: Mailbox,
         launch: &Launch,
         net: &Network,
         violations: &Arc<Violations>,
@@ -229,9 +229,9 @@ impl NodeProcess {
             None => None,
         };
 
-        let (stdin_net, stdin_tails) = (net.clone(), Arc::clone(&tails));
+        let stdin_tails = Arc::clone(&tails);
         spawn_thread(format!("{id} stdin"), move || {
-            write_stdin(inbox, stdin, &stdin_net, &stdin_tails)
+            write_stdin(mailbox, stdin, &stdin_tails)
         });
         let stdout_reader = {
             let (id, net, tails) = (id.to_string(), net.clone(), Arc::clone(&tails));
@@ -389,30 +389,17 @@ fn spawn_thread(name: String, f: impl FnOnce() + Send + 'static) -> JoinHandle<(
         .expect("spawning a node I/O thread")
 }
 
-/// Writes each delivered message as one line, flushing whenever the inbox is empty so
-/// bursts go out in one write. A write waits while the pipe is full, that is while the
-/// node does not read; `tails` knows since when. Once the lines are in the pipe, the
-/// network learns how late they got there.
-fn write_stdin(inbox: Inbox, stdin: ChildStdin, net: &Network, tails: &Tails) {
-    let mut out = BufWriter::with_capacity(64 * 1024, stdin);
-    let mut written = Vec::new();
-    while let Ok(packet) = inbox.recv() {
+/// Writes each delivered message to the node's stdin as one line, flushed at once, as
+/// Maelstrom's `stdin-thread` does (`src/maelstrom/process.clj`). A write waits while the
+/// pipe is full, that is while the node does not read, and the next message waits in
+/// the mailbox meanwhile; `tails` knows since when.
+fn write_stdin(mailbox: Mailbox, mut stdin: ChildStdin, tails: &Tails) {
+    while let Some(packet) = mailbox.recv() {
         *lock(&tails.stdin_blocked) = Some(Instant::now());
-        let mut batch = Some(packet);
-        while let Some(packet) = batch {
-            let line = serde_json::to_writer(&mut out, &*packet).map_err(io::Error::from);
-            if line.and_then(|()| out.write_all(b"\n")).is_err() {
-                return; // The process is gone; teardown will say so.
-            }
-            written.push(packet);
-            batch = inbox.try_recv().ok();
-        }
-        if out.flush().is_err() {
-            return;
+        if stdin.write_all(packet.to_line().as_bytes()).is_err() {
+            return; // The process is gone; teardown will say so.
         }
         *lock(&tails.stdin_blocked) = None;
-        net.note_written(written.iter().map(|p| &**p), Instant::now());
-        written.clear();
     }
 }
 

@@ -275,6 +275,8 @@ pub enum Cmp {
     Ge,
     Gt,
     Eq,
+    /// Inclusive range: the value is `[low, high]`.
+    In,
 }
 
 impl Cmp {
@@ -285,14 +287,33 @@ impl Cmp {
             Cmp::Ge => ">=",
             Cmp::Gt => ">",
             Cmp::Eq => "==",
+            Cmp::In => "in",
         }
     }
 }
 
 impl Target {
-    /// `"<= 2.0"`, `"< 400"`, `">= 0.99"`, `"== true"`, `"== \"text\""`.
+    /// `"<= 2.0"`, `"< 400"`, `">= 0.99"`, `"== true"`, `"== \"text\""`, or an
+    /// inclusive range `"in 26.4..29.2"`.
     pub fn parse(path: &str, condition: &str) -> Result<Target> {
         let condition = condition.trim();
+        if let Some(range) = condition.strip_prefix("in ") {
+            let bounds: Option<Vec<f64>> = range
+                .split_once("..")
+                .map(|(low, high)| [low, high])
+                .and_then(|b| b.iter().map(|x| x.trim().parse().ok()).collect());
+            let Some([low, high]) = bounds.as_deref() else {
+                bail!("`{condition}`: a range is written `in <low>..<high>`");
+            };
+            if low > high {
+                bail!("`{condition}`: the low end is above the high end");
+            }
+            return Ok(Target {
+                path: path.to_string(),
+                op: Cmp::In,
+                value: serde_json::json!([low, high]),
+            });
+        }
         // Longest symbols first, so `<=` is not read as `<` followed by `= 2`.
         let ops = [
             ("<=", Cmp::Le),
@@ -305,7 +326,7 @@ impl Target {
             .iter()
             .find_map(|(sym, op)| condition.strip_prefix(sym).map(|rest| (*op, rest.trim())))
         else {
-            bail!("`{condition}` should start with one of <=, <, >=, >, ==");
+            bail!("`{condition}` should start with one of <=, <, >=, >, ==, in");
         };
         let value: Value = serde_json::from_str(rest)
             .with_context(|| format!("`{rest}` is not a number, true, false or a string"))?;
@@ -331,6 +352,10 @@ impl Target {
             (Cmp::Gt, Some(a), Some(b)) => a > b,
             (Cmp::Eq, Some(a), Some(b)) => a == b,
             (Cmp::Eq, _, _) => actual == &self.value,
+            (Cmp::In, Some(a), _) => {
+                let bound = |i: usize| self.value[i].as_f64().unwrap_or(f64::NAN);
+                bound(0) <= a && a <= bound(1)
+            }
             _ => false,
         }
     }
@@ -451,5 +476,11 @@ targets = { "net.servers.msgs-per-op" = "<= 2.0", "workload.stable-latencies.1" 
         // A figure that is not a number never meets a numeric bound.
         assert!(!t("<= 2").holds(&json!(null)));
         assert!(Target::parse("p", "< true").is_err());
+        assert!(t("in 26.4..29.2").holds(&json!(27.8)));
+        assert!(t("in 26.4..29.2").holds(&json!(26.4)));
+        assert!(!t("in 26.4..29.2").holds(&json!(29.3)));
+        assert!(!t("in 26.4..29.2").holds(&json!(null)));
+        assert!(Target::parse("p", "in 5..2").is_err());
+        assert!(Target::parse("p", "in 2").is_err());
     }
 }

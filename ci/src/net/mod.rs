@@ -2,28 +2,30 @@
 //! node ↔ service.
 //!
 //! Like Maelstrom's `src/maelstrom/net.clj`, it gives every message a network-wide `id`,
-//! delays it by a latency drawn per message (0 when a client is involved), delivers to
-//! each recipient in deadline order, drops messages across a partition, and journals
-//! every event (see [`journal`]).
+//! delays it by a latency drawn per message when it is sent (0 when a client is
+//! involved), drops messages across a partition, and journals every event (see
+//! [`journal`]).
 //!
-//! One router thread owns the delay queue of messages between servers: senders hand it
-//! packets over a channel, it keeps them in a heap ordered by deadline and sleeps exactly
-//! until the next one is due (no polling), then hands each to its recipient's inbox.
-//! Messages to or from a client go straight to the recipient's inbox. Recipients (a
-//! node's stdin writer, a client, a service) read their inbox channel.
+//! Delivery follows `net.clj` exactly: every node and service has one queue ordered by
+//! deadline and one thread that takes the earliest message, checks the partition, sleeps
+//! until the deadline and delivers, one message at a time (see [`mailbox`]). A message
+//! can therefore wait behind another whose deadline is later, and a partition is
+//! checked when a message reaches the head of its queue, not when it is sent. Clients
+//! read a plain channel: what reaches them has no latency and is never partitioned, so
+//! a deadline queue would hand them the same messages in the same order.
 
 pub mod journal;
+mod mailbox;
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::{Receiver, Sender};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp};
@@ -33,6 +35,8 @@ use serde_json::value::RawValue;
 use crate::options::LatencyDist;
 use crate::sync::{lock, read, write};
 use journal::{Entry, EventKind, Journal, NetStats, record};
+pub use mailbox::Mailbox;
+use mailbox::Queue;
 
 /// A message in flight. The body stays the exact JSON text its sender wrote: it is
 /// parsed once (to validate it) and never re-encoded on its way to a node.
@@ -167,24 +171,46 @@ struct Envelope<'a> {
     _id: Option<i64>,
 }
 
-/// What a recipient's inbox receives.
+/// What a client reads: messages to it, in the order they were sent.
 pub type Inbox = Receiver<Arc<Packet>>;
+
+/// Where the network puts a message for one participant.
+enum Member {
+    /// A client's channel.
+    Client(Sender<Arc<Packet>>),
+    /// A node's or a service's deadline queue.
+    Queue(Arc<Queue>),
+}
 
 struct Shared {
     next_id: AtomicU64,
     latency: Latency,
     /// Draws latencies; seeded, so a run's draws depend only on the order of sends.
     rng: Mutex<StdRng>,
-    /// How late each message between servers reached a node (see [`Network::note_written`]).
+    /// Receiver → the senders it drops messages from, while a partition is in force.
+    grudge: RwLock<HashMap<String, HashSet<String>>>,
+    /// How late each message between servers was delivered (see [`Mailbox::recv`]).
     lateness: Mutex<Vec<u64>>,
     next_client: AtomicU64,
-    members: RwLock<HashMap<String, Sender<Arc<Packet>>>>,
+    members: RwLock<HashMap<String, Member>>,
     /// Participants that were on the network and left it (nodes stopped at teardown);
     /// messages to them are dropped like those to closed clients, not refused.
     departed: RwLock<HashSet<String>>,
-    router: Sender<Command>,
     journal: Sender<Entry>,
     unmatched: Mutex<Unmatched>,
+}
+
+impl Shared {
+    fn journal(&self, kind: EventKind, packet: &Arc<Packet>, at: Instant) {
+        record(&self.journal, kind, packet, at);
+    }
+
+    /// Whether a partition in force now drops `packet` (`recv!` in `net.clj`).
+    fn is_grudged(&self, packet: &Packet) -> bool {
+        read(&self.grudge)
+            .get(&packet.dest)
+            .is_some_and(|senders| senders.contains(&packet.src))
+    }
 }
 
 /// Messages clients received that answer no request: they have no `in_reply_to`.
@@ -195,73 +221,56 @@ pub struct Unmatched {
     pub example: Option<(String, String)>,
 }
 
-enum Command {
-    Route(Arc<Packet>, Instant),
-    Grudge(Grudge),
-    Stop,
-}
-
 /// A handle on the network; clones share it.
 #[derive(Clone)]
 pub struct Network {
     shared: Arc<Shared>,
 }
 
-/// Owns the router and journal threads; [`NetworkThreads::stop`] ends them and returns
-/// the statistics.
+/// Owns the journal thread; [`NetworkThreads::stop`] ends it and returns the statistics.
 pub struct NetworkThreads {
-    router: JoinHandle<()>,
     journal: JoinHandle<NetStats>,
 }
 
 impl Network {
-    /// Starts the router (latencies drawn from `seed`) and the journal.
+    /// Starts the network (latencies drawn from `seed`) and its journal.
     pub fn start(latency: Latency, seed: u64, journal: Journal) -> (Network, NetworkThreads) {
-        let (router_tx, router_rx) = crossbeam_channel::unbounded();
         let (events, journal_thread) = journal.start();
         let shared = Arc::new(Shared {
             next_id: AtomicU64::new(0),
             latency,
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            grudge: Default::default(),
             lateness: Default::default(),
             next_client: AtomicU64::new(0),
             members: RwLock::new(HashMap::new()),
             departed: RwLock::new(HashSet::new()),
-            router: router_tx,
-            journal: events.clone(),
+            journal: events,
             unmatched: Default::default(),
         });
-        let router = Router {
-            commands: router_rx,
-            shared: Arc::downgrade(&shared),
-            grudge: HashMap::new(),
-            heap: BinaryHeap::new(),
-            events,
-        };
-        let router = std::thread::Builder::new()
-            .name("net-router".into())
-            .spawn(move || router.run())
-            .expect("spawning the router thread");
         let threads = NetworkThreads {
-            router,
             journal: journal_thread,
         };
         (Network { shared }, threads)
     }
 
-    /// Adds a participant and returns its inbox.
-    pub fn register(&self, id: &str) -> Inbox {
-        let (tx, rx) = crossbeam_channel::unbounded();
-        self.members_mut().insert(id.to_string(), tx);
-        rx
+    /// Adds a node or a service and returns the mailbox its delivery thread reads.
+    pub fn register(&self, id: &str) -> Mailbox {
+        let queue = Arc::new(Queue::default());
+        self.members_mut()
+            .insert(id.to_string(), Member::Queue(Arc::clone(&queue)));
+        Mailbox::new(queue, Arc::downgrade(&self.shared))
     }
 
     /// Removes a participant; messages still addressed to it are dropped.
     pub fn unregister(&self, id: &str) {
-        if self.members_mut().remove(id).is_some() {
-            let mut departed = write(&self.shared.departed);
-            departed.insert(id.to_string());
+        let Some(member) = self.members_mut().remove(id) else {
+            return;
+        };
+        if let Member::Queue(queue) = member {
+            queue.close();
         }
+        write(&self.shared.departed).insert(id.to_string());
     }
 
     /// Was on the network once and has left: a node stopped at teardown, whose peers
@@ -273,8 +282,9 @@ impl Network {
     /// Opens a client: the next id `c0`, `c1`, … from one network-wide counter.
     pub fn open_client(&self) -> (String, Inbox) {
         let id = format!("c{}", self.shared.next_client.fetch_add(1, Relaxed));
-        let inbox = self.register(&id);
-        (id, inbox)
+        let (tx, rx) = crossbeam_channel::unbounded();
+        self.members_mut().insert(id.clone(), Member::Client(tx));
+        (id, rx)
     }
 
     pub fn is_member(&self, id: &str) -> bool {
@@ -314,6 +324,8 @@ impl Network {
         )
     }
 
+    /// `send!` in `net.clj`: a fresh id, a deadline (send time + latency), a send event
+    /// in the journal, and the message into its recipient's queue.
     fn route(&self, src: String, dest: String, body: Box<RawValue>) -> Result<(), LineError> {
         let sent = Instant::now();
         if !self.is_member(&dest) && !self.is_closed_client(&dest) && !self.has_departed(&dest) {
@@ -327,51 +339,25 @@ impl Network {
             body,
             due: sent,
         };
-        let client = packet.involves_client();
-        if !client {
+        if !packet.involves_client() {
             packet.due += self.shared.latency.draw(&mut lock(&self.shared.rng));
         }
         let packet = Arc::new(packet);
-        if client {
-            self.deliver_now(&packet, sent);
-        } else {
-            // A send error means the router has stopped: the run is over.
-            let _ = self.shared.router.send(Command::Route(packet, sent));
+        self.shared.journal(EventKind::Send, &packet, sent);
+        let queued = match self.members().get(&packet.dest) {
+            // Nothing delays or drops a message to a client: it is received now.
+            Some(Member::Client(inbox)) => inbox.send(Arc::clone(&packet)).is_ok_and(|()| {
+                self.shared.journal(EventKind::Recv, &packet, Instant::now());
+                true
+            }),
+            Some(Member::Queue(queue)) => queue.push(Arc::clone(&packet)),
+            None => false,
+        };
+        if !queued {
+            self.shared
+                .journal(EventKind::DropUnknownDest, &packet, Instant::now());
         }
         Ok(())
-    }
-
-    /// Client traffic has no latency and is never partitioned, so the sender hands it
-    /// straight to the recipient instead of waking the router for it. (A message the
-    /// router is just about to deliver to the same recipient may then come second;
-    /// that reordering is within the router's own timing noise.)
-    fn deliver_now(&self, packet: &Arc<Packet>, sent: Instant) {
-        let journal = &self.shared.journal;
-        record(journal, EventKind::Send, packet, sent);
-        let delivered = self
-            .members()
-            .get(&packet.dest)
-            .is_some_and(|inbox| inbox.send(Arc::clone(packet)).is_ok());
-        let kind = if delivered {
-            EventKind::Recv
-        } else {
-            EventKind::DropUnknownDest
-        };
-        record(journal, kind, packet, Instant::now());
-    }
-
-    /// Notes that these messages were written to a node's stdin at `at`: the runner's
-    /// own lateness, after each message's due time, for those between servers.
-    pub fn note_written<'a>(&self, packets: impl IntoIterator<Item = &'a Packet>, at: Instant) {
-        let mut late = packets
-            .into_iter()
-            .filter(|p| !p.involves_client())
-            .map(|p| at.saturating_duration_since(p.due).as_nanos() as u64)
-            .peekable();
-        // Client traffic alone (most of an echo run) takes no lock.
-        if late.peek().is_some() {
-            lock(&self.shared.lateness).extend(late);
-        }
     }
 
     /// Notes a message a client received without an `in_reply_to`: it answers nothing.
@@ -389,159 +375,39 @@ impl Network {
 
     /// Starts dropping messages across `grudge` (receiver → senders it ignores).
     pub fn set_grudge(&self, grudge: Grudge) {
-        let _ = self.shared.router.send(Command::Grudge(grudge));
+        *write(&self.shared.grudge) = grudge
+            .into_iter()
+            .map(|(receiver, senders)| (receiver, senders.into_iter().collect()))
+            .collect();
     }
 
     /// Ends every partition.
     pub fn heal(&self) {
-        self.set_grudge(Grudge::new());
+        write(&self.shared.grudge).clear();
     }
 
-    fn members(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Sender<Arc<Packet>>>> {
+    fn members(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Member>> {
         read(&self.shared.members)
     }
 
-    fn members_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Sender<Arc<Packet>>>> {
+    fn members_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Member>> {
         write(&self.shared.members)
     }
 }
 
 impl NetworkThreads {
-    /// Stops the router (messages still in flight are never delivered) and then the
+    /// Closes every queue (messages still in flight are never delivered) and then the
     /// journal, which flushes. Returns the journal's statistics.
     pub fn stop(self, net: &Network) -> NetStats {
-        let _ = net.shared.router.send(Command::Stop);
-        let _ = self.router.join();
+        for member in net.members().values() {
+            if let Member::Queue(queue) = member {
+                queue.close();
+            }
+        }
         let _ = net.shared.journal.send(Entry::Close);
         let mut stats = self.journal.join().unwrap_or_default();
         stats.lateness = std::mem::take(&mut *lock(&net.shared.lateness));
         stats
-    }
-}
-
-/// A packet waiting in the heap until it is due.
-struct Pending {
-    packet: Arc<Packet>,
-}
-
-impl PartialEq for Pending {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Pending {}
-impl PartialOrd for Pending {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Pending {
-    /// Reversed, so the max-heap pops the earliest deadline; ties go in send order.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.packet.due, other.packet.id).cmp(&(self.packet.due, self.packet.id))
-    }
-}
-
-struct Router {
-    commands: Receiver<Command>,
-    /// Weak, so the router stops when the last `Network` handle is dropped.
-    shared: std::sync::Weak<Shared>,
-    grudge: HashMap<String, HashSet<String>>,
-    heap: BinaryHeap<Pending>,
-    events: Sender<Entry>,
-}
-
-impl Router {
-    fn run(mut self) {
-        loop {
-            let next = match self.heap.peek() {
-                Some(p) => self.commands.recv_deadline(p.packet.due),
-                None => self
-                    .commands
-                    .recv()
-                    .map_err(|_| RecvTimeoutError::Disconnected),
-            };
-            match next {
-                Ok(command) => {
-                    let mut running = self.handle(command);
-                    // Take everything already queued before delivering, so a burst is
-                    // ordered by deadline as a whole.
-                    while running && let Ok(command) = self.commands.try_recv() {
-                        running = self.handle(command);
-                    }
-                    if !running {
-                        // What is due is still delivered; the rest never is.
-                        self.deliver_due();
-                        return;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
-            self.deliver_due();
-        }
-    }
-
-    /// Returns false on `Stop`.
-    fn handle(&mut self, command: Command) -> bool {
-        match command {
-            Command::Stop => return false,
-            Command::Grudge(grudge) => {
-                self.grudge = grudge
-                    .into_iter()
-                    .map(|(receiver, senders)| (receiver, senders.into_iter().collect()))
-                    .collect();
-            }
-            Command::Route(packet, sent) => self.accept(packet, sent),
-        }
-        true
-    }
-
-    /// Journals the send of a message between servers, applies the partition and queues
-    /// the message for its due time.
-    ///
-    /// Maelstrom checks the partition when the message reaches the head of the
-    /// recipient's queue (`recv!` in `net.clj`); for a recipient that keeps up, that is
-    /// the send time. We check at send time: a message sent just before a partition
-    /// starts is delivered, one sent during a partition is dropped even if the partition
-    /// heals before its deadline.
-    fn accept(&mut self, packet: Arc<Packet>, sent: Instant) {
-        self.journal(EventKind::Send, &packet, sent);
-        let grudged = self
-            .grudge
-            .get(&packet.dest)
-            .is_some_and(|senders| senders.contains(&packet.src));
-        if grudged {
-            self.journal(EventKind::DropPartition, &packet, sent);
-            return;
-        }
-        self.heap.push(Pending { packet });
-    }
-
-    fn deliver_due(&mut self) {
-        let Some(shared) = self.shared.upgrade() else {
-            return;
-        };
-        let now = Instant::now();
-        let members = read(&shared.members);
-        while self.heap.peek().is_some_and(|p| p.packet.due <= now) {
-            let Some(Pending { packet }) = self.heap.pop() else {
-                break;
-            };
-            let delivered = members
-                .get(&packet.dest)
-                .is_some_and(|inbox| inbox.send(Arc::clone(&packet)).is_ok());
-            let kind = if delivered {
-                EventKind::Recv
-            } else {
-                EventKind::DropUnknownDest
-            };
-            self.journal(kind, &packet, now);
-        }
-    }
-
-    fn journal(&self, kind: EventKind, packet: &Arc<Packet>, at: Instant) {
-        record(&self.events, kind, packet, at);
     }
 }
 

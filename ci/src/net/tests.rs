@@ -156,8 +156,8 @@ fn a_grudge_drops_server_messages_one_way_and_never_client_traffic() {
     net.send_line(&line("n1", "n0", 2)).unwrap();
     net.send(&c0, "n1", body(json!({"type": "read"}))).unwrap();
     net.send_line(&line("n0", "lin-kv", 3)).unwrap();
-    let from = |inbox: &Inbox| {
-        inbox
+    let from = |mailbox: &Mailbox| {
+        mailbox
             .recv_timeout(Duration::from_secs(1))
             .unwrap()
             .src
@@ -166,7 +166,7 @@ fn a_grudge_drops_server_messages_one_way_and_never_client_traffic() {
     assert_eq!(from(&n0), "n1");
     assert_eq!(from(&n1), "c0");
     assert_eq!(from(&kv), "n0");
-    assert!(n1.recv_timeout(Duration::from_millis(50)).is_err());
+    assert!(n1.recv_timeout(Duration::from_millis(50)).is_none());
 
     net.heal();
     net.send_line(&line("n0", "n1", 4)).unwrap();
@@ -247,4 +247,58 @@ fn messages_to_a_node_that_left_are_dropped_not_refused() {
         Err(LineError::UnknownDest(_))
     ));
     threads.stop(&net);
+}
+
+/// Maelstrom's `recv!` (`src/maelstrom/net.clj`) takes the earliest message, then sleeps
+/// until its deadline: a message that arrives during that sleep waits, even one with no
+/// latency at all.
+#[test]
+fn a_message_waits_behind_the_one_being_delivered() {
+    let (net, threads) = network(500.0);
+    let _n0 = net.register("n0");
+    let n1 = net.register("n1");
+    let (c0, _c0_inbox) = net.open_client();
+    let start = Instant::now();
+    net.send_line(&line("n0", "n1", 1)).unwrap();
+    let delivered = std::thread::scope(|s| {
+        let reader = s.spawn(|| {
+            let first = n1.recv().unwrap();
+            let second = n1.recv().unwrap();
+            (first.src.clone(), second.src.clone(), start.elapsed())
+        });
+        // Once the reader holds n0's message, a client's request comes in.
+        while n1.queued() > 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        net.send(&c0, "n1", body(json!({"type": "read"}))).unwrap();
+        reader.join().unwrap()
+    });
+    assert_eq!((delivered.0.as_str(), delivered.1.as_str()), ("n0", "c0"));
+    assert!(delivered.2 >= Duration::from_millis(500), "{:?}", delivered.2);
+    stop(net, threads);
+}
+
+/// The partition is checked when a message reaches the head of its queue, not when it is
+/// sent: a message queued behind another is dropped by a partition that starts
+/// meanwhile, and one sent during a partition that heals before its turn gets through.
+#[test]
+fn partitions_are_checked_at_the_head_of_the_queue() {
+    let (net, threads) = network(200.0);
+    let _n0 = net.register("n0");
+    let n1 = net.register("n1");
+    let _n2 = net.register("n2");
+    let cut = || [("n1".to_string(), ["n0".to_string()].into())].into();
+
+    net.send_line(&line("n2", "n1", 1)).unwrap();
+    net.send_line(&line("n0", "n1", 2)).unwrap();
+    net.set_grudge(cut());
+    assert_eq!(n1.recv().unwrap().src, "n2");
+    assert!(n1.recv_timeout(Duration::from_millis(300)).is_none());
+
+    net.send_line(&line("n0", "n1", 3)).unwrap();
+    net.heal();
+    assert_eq!(n1.recv().unwrap().src, "n0");
+
+    let stats = stop(net, threads);
+    assert_eq!(stats.dropped_partition, 1);
 }

@@ -51,7 +51,7 @@ pub fn start_all(net: &Network, seed: u64) {
         std::thread::Builder::new()
             .name(format!("service {name}"))
             .spawn(move || {
-                for packet in inbox {
+                while let Some(packet) = inbox.recv() {
                     // Big integers stay exact, as in Maelstrom (see `crate::json`).
                     let Ok(body) = crate::json::parse(packet.body.get()) else {
                         continue;
