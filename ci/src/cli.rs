@@ -29,7 +29,10 @@ pub enum WorkloadName {
     UniqueIds,
     Broadcast,
     GCounter,
+    GSet,
+    PnCounter,
     Kafka,
+    TxnListAppend,
     TxnRwRegister,
 }
 
@@ -41,7 +44,10 @@ impl WorkloadName {
             WorkloadName::UniqueIds => "unique-ids",
             WorkloadName::Broadcast => "broadcast",
             WorkloadName::GCounter => "g-counter",
+            WorkloadName::GSet => "g-set",
+            WorkloadName::PnCounter => "pn-counter",
             WorkloadName::Kafka => "kafka",
+            WorkloadName::TxnListAppend => "txn-list-append",
             WorkloadName::TxnRwRegister => "txn-rw-register",
         }
     }

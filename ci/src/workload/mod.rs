@@ -8,9 +8,12 @@
 pub mod broadcast;
 pub mod echo;
 pub mod g_counter;
+pub mod g_set;
 pub mod kafka;
 pub mod key_pool;
+pub mod pn_counter;
 pub mod schema;
+pub mod txn_list_append;
 pub mod txn_rw_register;
 pub mod unique_ids;
 
@@ -27,8 +30,11 @@ pub fn for_name(name: WorkloadName) -> Box<dyn Workload> {
         WorkloadName::Echo => Box::new(echo::Echo),
         WorkloadName::UniqueIds => Box::new(unique_ids::UniqueIds),
         WorkloadName::Broadcast => Box::new(broadcast::Broadcast),
-        WorkloadName::GCounter => Box::new(g_counter::GCounter),
+        WorkloadName::GCounter => Box::new(pn_counter::Counter::grow_only()),
+        WorkloadName::GSet => Box::new(g_set::GSet),
+        WorkloadName::PnCounter => Box::new(pn_counter::Counter::pn()),
         WorkloadName::Kafka => Box::new(kafka::Kafka),
+        WorkloadName::TxnListAppend => Box::new(txn_list_append::TxnListAppend),
         WorkloadName::TxnRwRegister => Box::new(txn_rw_register::TxnRwRegister),
     }
 }
@@ -136,6 +142,19 @@ impl Completion {
             RpcFailure::Malformed(why) => {
                 Completion::info(value, serde_json::json!(["malformed-response", why]))
             }
+        }
+    }
+
+    /// For clients that, like Maelstrom's g-set and counter clients, call the node
+    /// outside `with-errors` (`client.clj`): any failure throws, and Jepsen records an
+    /// operation that threw as `info`, whatever the error was.
+    pub fn from_thrown(op: &Invocation, result: Result<Value, RpcFailure>) -> Completion {
+        match result {
+            Ok(value) => Completion::ok(value),
+            Err(failure) => Completion {
+                kind: OpType::Info,
+                ..Completion::from_failure(op.value.clone(), &failure, false)
+            },
         }
     }
 
