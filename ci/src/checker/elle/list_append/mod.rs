@@ -21,6 +21,7 @@
 
 mod anomalies;
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Value, json};
@@ -161,8 +162,8 @@ impl Index {
             let mut position = HashMap::new();
             let mut elements = Vec::new();
             for &e in values.last().into_iter().flatten() {
-                if !position.contains_key(&e) {
-                    position.insert(e, elements.len());
+                if let Entry::Vacant(slot) = position.entry(e) {
+                    slot.insert(elements.len());
                     elements.push(e);
                 }
             }
