@@ -1,0 +1,124 @@
+//! The txn-list-append workload: a single-node store passes strict serializability;
+//! stores that lose, duplicate or abort appends fail for their own reasons, and so do
+//! several unsynchronized copies of the correct one. The single-node transactor of
+//! Maelstrom's guide, in Python, behaves as the guide shows.
+
+mod common;
+
+use ci::checker::Validity;
+use ci::run::Outcome;
+use common::{args, node, run, script};
+
+/// `-w txn-list-append --node-count 1 --rate 100 --concurrency 2n --time-limit 10`,
+/// strict serializable by default, plus `extra`.
+fn single(bin: &str, extra: &str) -> Outcome {
+    let line = format!(
+        "-w txn-list-append --node-count 1 --rate 100 --concurrency 2n --time-limit 10 \
+         --seed 3 {extra}"
+    );
+    run(&node(bin), &args(&line))
+}
+
+fn anomaly_types(out: &Outcome) -> Vec<String> {
+    let types = &out.results["workload"]["anomaly-types"];
+    serde_json::from_value(types.clone()).unwrap_or_default()
+}
+
+/// Invalid, because of the workload's checker, with `anomaly` among the reasons.
+fn assert_anomaly(out: &Outcome, anomaly: &str) {
+    assert_eq!(out.exit_code, 1, "{}", out.summary);
+    assert_eq!(out.results["workload"]["valid?"], false, "{}", out.summary);
+    assert!(
+        anomaly_types(out).contains(&anomaly.to_string()),
+        "no {anomaly} in {}",
+        out.summary
+    );
+}
+
+#[test]
+fn a_single_node_store_is_strict_serializable() {
+    let out = single("append_single", "");
+    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
+    let workload = &out.results["workload"];
+    assert_eq!(workload["valid?"], true);
+    assert!(out.summary.contains("realtime"), "{}", out.summary);
+    assert_eq!(out.results["availability"]["ok-fraction"], 1.0);
+}
+
+#[test]
+fn a_lost_append_breaks_real_time_order() {
+    let out = single("append_lost", "");
+    assert_eq!(out.exit_code, 1, "{}", out.summary);
+    let types = anomaly_types(&out);
+    assert!(
+        types.iter().any(|t| t.ends_with("-realtime")),
+        "{}",
+        out.summary
+    );
+    assert!(
+        out.summary.contains("appears in no read"),
+        "{}",
+        out.summary
+    );
+    // Without real-time order, a lost append that nobody reads could have come last.
+    let out = single("append_lost", "--consistency-models read-committed");
+    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
+}
+
+#[test]
+fn an_append_stored_twice_is_a_duplicate_element() {
+    let out = single("append_duplicate", "--consistency-models read-uncommitted");
+    assert_anomaly(&out, "duplicate-elements");
+}
+
+#[test]
+fn a_transaction_reported_aborted_but_kept_is_an_aborted_read() {
+    let out = single("append_aborted", "--consistency-models read-committed");
+    assert_anomaly(&out, "G1a");
+    assert!(
+        out.summary.contains("appended by the failed op"),
+        "{}",
+        out.summary
+    );
+    let out = single("append_aborted", "--consistency-models read-uncommitted");
+    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
+}
+
+#[test]
+fn two_unsynchronized_stores_read_incompatible_orders() {
+    let out = single(
+        "append_single",
+        "--node-count 2 --consistency-models read-committed",
+    );
+    assert_anomaly(&out, "incompatible-order");
+    assert!(
+        out.summary.contains("neither is a prefix of the other"),
+        "{}",
+        out.summary
+    );
+}
+
+/// The guide's `./maelstrom test -w txn-list-append --bin datomic.rb --time-limit 10
+/// --node-count 1`, then, with more clients, `--time-limit 30 --node-count 1
+/// --concurrency 10n --rate 100`.
+#[test]
+fn the_guides_single_node_transactor_passes() {
+    let line = "-w txn-list-append --time-limit 10 --node-count 1 --seed 1";
+    let out = run(&script("datomic.py"), &args(line));
+    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
+    let line = "-w txn-list-append --time-limit 30 --node-count 1 --concurrency 10n \
+                --rate 100 --seed 1";
+    let out = run(&script("datomic.py"), &args(line));
+    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
+}
+
+/// "What happens when we add more nodes?" `--time-limit 10 --node-count 2`: not even
+/// read committed, because of incompatible orders.
+#[test]
+fn the_guides_transactor_fails_on_two_nodes() {
+    let line = "-w txn-list-append --time-limit 10 --node-count 2 --seed 1";
+    let out = run(&script("datomic.py"), &args(line));
+    assert_anomaly(&out, "incompatible-order");
+    let not = out.results["workload"]["not"].as_array().unwrap();
+    assert!(not.contains(&"read-committed".into()), "{}", out.summary);
+}
