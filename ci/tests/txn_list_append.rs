@@ -9,14 +9,18 @@ use ci::checker::Validity;
 use ci::run::Outcome;
 use common::{args, node, run, script};
 
-/// `-w txn-list-append --node-count 1 --rate 100 --concurrency 2n --time-limit 10`,
-/// strict serializable by default, plus `extra`.
-fn single(bin: &str, extra: &str) -> Outcome {
+/// `-w txn-list-append --rate 100 --concurrency 2n --time-limit 10`, strict
+/// serializable by default, plus `extra`, on `nodes` nodes.
+fn on_nodes(nodes: usize, bin: &str, extra: &str) -> Outcome {
     let line = format!(
-        "-w txn-list-append --node-count 1 --rate 100 --concurrency 2n --time-limit 10 \
-         --seed 3 {extra}"
+        "-w txn-list-append --node-count {nodes} --rate 100 --concurrency 2n \
+         --time-limit 10 --seed 3 {extra}"
     );
     run(&node(bin), &args(&line))
+}
+
+fn single(bin: &str, extra: &str) -> Outcome {
+    on_nodes(1, bin, extra)
 }
 
 fn anomaly_types(out: &Outcome) -> Vec<String> {
@@ -45,24 +49,19 @@ fn a_single_node_store_is_strict_serializable() {
     assert_eq!(out.results["availability"]["ok-fraction"], 1.0);
 }
 
+/// The transaction that made a lost append read it back; later reads do not have it,
+/// so reads of the key disagree on its order, as Elle's documentation of
+/// `list_append.clj` predicts ("[1 2 3], [1 3 4]: 2 has been lost!"); and appends no
+/// read shows are placed last, which closes cycles.
 #[test]
-fn a_lost_append_breaks_real_time_order() {
+fn a_lost_append_makes_reads_disagree() {
     let out = single("append_lost", "");
-    assert_eq!(out.exit_code, 1, "{}", out.summary);
-    let types = anomaly_types(&out);
-    assert!(
-        types.iter().any(|t| t.ends_with("-realtime")),
-        "{}",
-        out.summary
-    );
+    assert_anomaly(&out, "incompatible-order");
     assert!(
         out.summary.contains("appears in no read"),
         "{}",
         out.summary
     );
-    // Without real-time order, a lost append that nobody reads could have come last.
-    let out = single("append_lost", "--consistency-models read-committed");
-    assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
 }
 
 #[test]
@@ -86,10 +85,7 @@ fn a_transaction_reported_aborted_but_kept_is_an_aborted_read() {
 
 #[test]
 fn two_unsynchronized_stores_read_incompatible_orders() {
-    let out = single(
-        "append_single",
-        "--node-count 2 --consistency-models read-committed",
-    );
+    let out = on_nodes(2, "append_single", "--consistency-models read-committed");
     assert_anomaly(&out, "incompatible-order");
     assert!(
         out.summary.contains("neither is a prefix of the other"),
@@ -119,6 +115,14 @@ fn the_guides_transactor_fails_on_two_nodes() {
     let line = "-w txn-list-append --time-limit 10 --node-count 2 --seed 1";
     let out = run(&script("datomic.py"), &args(line));
     assert_anomaly(&out, "incompatible-order");
-    let not = out.results["workload"]["not"].as_array().unwrap();
-    assert!(not.contains(&"read-committed".into()), "{}", out.summary);
+    let workload = &out.results["workload"];
+    let ruled_out = [&workload["not"], &workload["also-not"]];
+    assert!(
+        ruled_out.iter().any(|models| models
+            .as_array()
+            .unwrap()
+            .contains(&"read-committed".into())),
+        "{}",
+        out.summary
+    );
 }
