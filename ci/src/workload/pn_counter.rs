@@ -119,17 +119,19 @@ mod tests {
     use crate::workload::Canned;
     use rand::SeedableRng;
 
-    #[test]
-    fn generator_draws_half_reads_and_adds_of_minus_5_to_4() {
+    /// The deltas of the adds among `n` operations of `generator`.
+    fn deltas(mut generator: impl Generator, n: usize) -> Vec<i64> {
         let mut rng = StdRng::seed_from_u64(8);
-        let ops: Vec<_> = (0..4000)
-            .map(|_| PnCounterGenerator.next_op(&mut rng).unwrap())
-            .collect();
-        let deltas: Vec<i64> = ops
-            .iter()
+        (0..n)
+            .map(|_| generator.next_op(&mut rng).unwrap())
             .filter(|op| op.f == "add")
             .map(|op| op.value.as_i64().unwrap())
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn generator_draws_half_reads_and_adds_of_minus_5_to_4() {
+        let deltas = deltas(PnCounterGenerator, 4000);
         assert!(
             (1900..2100).contains(&deltas.len()),
             "{} adds",
@@ -137,6 +139,15 @@ mod tests {
         );
         assert!((-5..=4).all(|d| deltas.contains(&d)));
         assert!(deltas.iter().all(|d| (-5..=4).contains(d)));
+    }
+
+    /// g-counter's generator keeps the non-negative adds: about a third of the operations.
+    #[test]
+    fn g_counter_draws_two_thirds_reads_and_small_non_negative_adds() {
+        let deltas = deltas(super::super::g_counter::CounterGenerator, 3000);
+        assert!((900..1100).contains(&deltas.len()), "{} adds", deltas.len());
+        assert!(deltas.iter().all(|d| (0..=4).contains(d)));
+        assert!((0..=4).all(|d| deltas.contains(&d)));
     }
 
     fn invoke(f: &str, value: Value, reply: Result<Value, RpcFailure>) -> Completion {
