@@ -1,4 +1,5 @@
-//! How fast the kafka, txn-rw-register and lin-kv checkers are on long histories.
+//! How fast the kafka, txn-rw-register, txn-list-append, set-full (broadcast, g-set),
+//! counter (g-counter, pn-counter) and lin-kv checkers are on long histories.
 //!
 //! ```text
 //! cargo run --release -p ci --example bench_checkers
@@ -10,7 +11,8 @@
 //! Synthesizes, for each size (20 s at 1000 ops/s, and 60 s at 5000 ops/s), the history
 //! a correct single-node system would produce under Maelstrom's generators — four client
 //! threads; kafka with assigns, crashes and the final polls; transactions run in
-//! invocation order against one store — then times each checker on it. The histories
+//! invocation order against one store; g-set adds and reads against one set; counter
+//! adds and reads, then the final reads — then times each checker on it. The histories
 //! are valid, so every check runs to the end; each checker must say so.
 //!
 //! For lin-kv: 60 s at 100 ops/s on 5 nodes with `--concurrency 2n` (10 threads), as a
@@ -23,7 +25,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use ci::checker::{RunInfo, Validity, elle, kafka, linearizable};
+use ci::checker::{RunInfo, Validity, elle, g_counter, kafka, linearizable, set_full};
 use ci::history::{Op, OpType, Process};
 use ci::workload::key_pool::KeyPool;
 use rand::rngs::StdRng;
@@ -44,7 +46,7 @@ fn main() {
         ] {
             let history = lin_kv_history(60, rate, 5, crash_p, 3);
             let started = Instant::now();
-            let verdict = linearizable::check(&history, &lin_kv_run(5));
+            let verdict = linearizable::check(&history, &lin_kv_run());
             let explored: u64 = verdict.results["results"]
                 .as_object()
                 .map(|keys| {
@@ -77,7 +79,7 @@ fn challenge_sizes() {
         report("kafka", seconds, rate, &history, started, verdict.valid);
 
         for replicas in [1, 2] {
-            let history = txn_history(ops, rate, replicas, 2);
+            let history = txn_history(ops, rate, replicas, Shape::Registers, 2);
             for model in ["read-committed", "strict-serializable"] {
                 if replicas > 1 && model == "strict-serializable" {
                     continue; // Replicas that lag are not meant to be serializable.
@@ -88,6 +90,53 @@ fn challenge_sizes() {
                 report(&name, seconds, rate, &history, started, verdict.valid);
             }
         }
+
+        let history = txn_history(ops, rate, 1, Shape::Lists, 2);
+        for model in ["read-committed", "strict-serializable"] {
+            let started = Instant::now();
+            let verdict = elle::list_append::check(&history, model);
+            let name = format!("txn-list-append, 1 node, {model}");
+            report(&name, seconds, rate, &history, started, verdict.valid);
+        }
+
+        let history = counter_history(ops, rate, 4);
+        let started = Instant::now();
+        let verdict = g_counter::check(&history, &five_nodes());
+        report(
+            "pn-counter",
+            seconds,
+            rate,
+            &history,
+            started,
+            verdict.valid,
+        );
+    }
+    // Every g-set read lists every element so far, so a history holds about
+    // ops² / 8 elements: the rate of the guide's runs, and a heavy 1000/s for 20 s.
+    for (seconds, rate) in [(60, 100), (20, 1000)] {
+        let history = g_set_history(seconds * rate, rate, 3);
+        let started = Instant::now();
+        let verdict = set_full::check(&history, "add", &five_nodes());
+        report(
+            "g-set (set-full)",
+            seconds,
+            rate,
+            &history,
+            started,
+            verdict.valid,
+        );
+    }
+}
+
+/// A run on 5 nodes with one client thread per node and Maelstrom's 5 s client timeout.
+fn five_nodes() -> RunInfo {
+    RunInfo {
+        nodes: (0..5).map(|i| format!("n{i}")).collect(),
+        client_threads: 5,
+        partitions: false,
+        availability: None,
+        consistency_models: String::new(),
+        client_timeout: ci::rpc::TIMEOUT,
     }
 }
 
@@ -220,17 +269,31 @@ fn poll(logs: &BTreeMap<u64, Vec<u64>>, offsets: &mut BTreeMap<u64, usize>) -> V
     Value::Object(msgs)
 }
 
+/// What a transaction history holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// txn-rw-register: a read sees the last value written.
+    Registers,
+    /// txn-list-append: a read sees every value appended, in order.
+    Lists,
+}
+
 /// Transactions from Elle's generator, run one at a time in invocation order, each
 /// overlapping the other threads' transactions in time. With one replica that is a
-/// serializable store; with several, each thread uses its own replica and the others
-/// apply its writes 50 transactions later: read committed, with plenty of the cycles
-/// read committed allows (G-single, G2-item) for the cycle search to chew on.
-fn txn_history(ops: u64, rate: u64, replicas: usize, seed: u64) -> Vec<Op> {
+/// strict serializable store; with several, each thread uses its own replica and the
+/// others apply its writes 50 transactions later: read committed, with plenty of the
+/// cycles read committed allows (G-single, G2-item) for the cycle search to chew on.
+/// Each key keeps the list of values written to it; a register read shows the last.
+fn txn_history(ops: u64, rate: u64, replicas: usize, shape: Shape, seed: u64) -> Vec<Op> {
     const LAG: usize = 50;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut pool = KeyPool::new(10, 16);
-    let mut stores: Vec<HashMap<u64, u64>> = vec![HashMap::new(); replicas];
+    let mut stores: Vec<HashMap<u64, Vec<u64>>> = vec![HashMap::new(); replicas];
     let mut in_flight: std::collections::VecDeque<(usize, Vec<(u64, u64)>)> = Default::default();
+    let write = match shape {
+        Shape::Registers => "w",
+        Shape::Lists => "append",
+    };
     let gap = 1_000_000_000 / rate;
     // (time, is completion, op) sorted into history order afterwards.
     let mut events: Vec<(u64, bool, u64, Value)> = Vec::new();
@@ -245,13 +308,17 @@ fn txn_history(ops: u64, rate: u64, replicas: usize, seed: u64) -> Vec<Op> {
             if rng.random_bool(0.5) {
                 let key = pool.pick(&mut rng);
                 invoke.push(json!(["r", key, null]));
-                done.push(json!(["r", key, store.get(&key)]));
+                let seen = match (shape, store.get(&key)) {
+                    (Shape::Registers, values) => json!(values.and_then(|v| v.last())),
+                    (Shape::Lists, values) => json!(values),
+                };
+                done.push(json!(["r", key, seen]));
             } else {
                 let (key, value) = pool.pick_write(&mut rng);
-                store.insert(key, value);
+                store.entry(key).or_default().push(value);
                 writes.push((key, value));
-                invoke.push(json!(["w", key, value]));
-                done.push(json!(["w", key, value]));
+                invoke.push(json!([write, key, value]));
+                done.push(json!([write, key, value]));
             }
         }
         in_flight.push_back((replica, writes));
@@ -259,7 +326,9 @@ fn txn_history(ops: u64, rate: u64, replicas: usize, seed: u64) -> Vec<Op> {
             && let Some((from, writes)) = in_flight.pop_front()
         {
             for (_, store) in stores.iter_mut().enumerate().filter(|(r, _)| *r != from) {
-                store.extend(writes.iter().copied());
+                for (key, value) in &writes {
+                    store.entry(*key).or_default().push(*value);
+                }
             }
         }
         let time = i * gap;
@@ -280,16 +349,13 @@ fn txn_history(ops: u64, rate: u64, replicas: usize, seed: u64) -> Vec<Op> {
     h.ops
 }
 
-/// A lin-kv run on `nodes` nodes with `--concurrency 2n` and no latency.
-fn lin_kv_run(nodes: usize) -> RunInfo {
+/// A lin-kv run on 5 nodes with `--concurrency 2n` and no latency.
+fn lin_kv_run() -> RunInfo {
     RunInfo {
-        nodes: (0..nodes).map(|i| format!("n{i}")).collect(),
-        client_threads: 2 * nodes,
-        partitions: false,
-        availability: None,
-        consistency_models: String::new(),
+        client_threads: 10,
         // lin-kv's: max(10 × latency, 1000) ms.
         client_timeout: Duration::from_secs(1),
+        ..five_nodes()
     }
 }
 
@@ -419,6 +485,58 @@ fn lin_kv_history(seconds: u64, rate: u64, nodes: u64, crash_p: f64, seed: u64) 
                 json!([op.key, op.arg])
             };
             h.entry(time, OpType::Invoke, op.process, op.f, invoke);
+        }
+    }
+    h.ops
+}
+
+/// g-set against one set: half adds of 0, 1, 2, …, half reads of everything added so
+/// far, then one read per thread.
+fn g_set_history(ops: u64, rate: u64, seed: u64) -> Vec<Op> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let gap = 1_000_000_000 / rate;
+    let mut added: Vec<u64> = Vec::new();
+    let mut h = Recorder { ops: Vec::new() };
+    for i in 0..ops + THREADS {
+        let (time, process) = (i * gap, i % THREADS);
+        if i < ops && rng.random_bool(0.5) {
+            let element = added.len() as u64;
+            added.push(element);
+            h.op(
+                time,
+                process,
+                "add",
+                json!(element),
+                OpType::Ok,
+                json!(element),
+            );
+        } else {
+            h.op(time, process, "read", Value::Null, OpType::Ok, json!(added));
+        }
+    }
+    h.ops
+}
+
+/// pn-counter against one counter: half adds of -5..=4, half reads, then one final read
+/// per thread.
+fn counter_history(ops: u64, rate: u64, seed: u64) -> Vec<Op> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let gap = 1_000_000_000 / rate;
+    let mut total = 0i64;
+    let mut h = Recorder { ops: Vec::new() };
+    for i in 0..ops + THREADS {
+        let (time, process) = (i * gap, i % THREADS);
+        if i < ops && rng.random_bool(0.5) {
+            let delta: i64 = rng.random_range(-5..5);
+            total += delta;
+            h.op(time, process, "add", json!(delta), OpType::Ok, json!(delta));
+        } else {
+            h.op(time, process, "read", Value::Null, OpType::Ok, json!(total));
+            if i >= ops {
+                let last = h.ops.len() - 1;
+                h.ops[last].is_final = true;
+                h.ops[last - 1].is_final = true;
+            }
         }
     }
     h.ops

@@ -15,10 +15,13 @@ pub enum WorkloadName {
     Echo,
     UniqueIds,
     Broadcast,
+    GSet,
     GCounter,
+    PnCounter,
     Kafka,
-    TxnRwRegister,
     LinKv,
+    TxnRwRegister,
+    TxnListAppend,
 }
 
 /// How latencies of messages between servers are drawn around the mean.
@@ -260,6 +263,9 @@ mod tests {
         assert_eq!(WorkloadName::UniqueIds.name(), "unique-ids");
         assert_eq!(WorkloadName::TxnRwRegister.to_string(), "txn-rw-register");
         assert_eq!(WorkloadName::LinKv.name(), "lin-kv");
+        assert_eq!(WorkloadName::GSet.name(), "g-set");
+        assert_eq!(WorkloadName::PnCounter.name(), "pn-counter");
+        assert_eq!(WorkloadName::TxnListAppend.name(), "txn-list-append");
         assert_eq!(Topology::Tree2.to_string(), "tree2");
         assert_eq!(LatencyDist::Exponential.to_string(), "exponential");
         assert_eq!(Availability::AtLeast(0.5).to_string(), "0.5");

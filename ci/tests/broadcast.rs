@@ -3,8 +3,7 @@
 mod common;
 
 use ci::checker::Validity;
-use ci::history::{Op, Process};
-use common::{node, run, script, verdict_of};
+use common::{assert_partitioned, node, run, script, verdict_of};
 
 fn args<'a>(nodes: &'a str, seconds: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
@@ -23,17 +22,6 @@ fn args<'a>(nodes: &'a str, seconds: &'a str, extra: &[&'a str]) -> Vec<&'a str>
     args
 }
 
-/// The grudges the nemesis put in force, read back from the run's history.
-fn partitions(out: &ci::run::Outcome) -> Vec<serde_json::Value> {
-    let store = out.store.as_ref().expect("a store directory");
-    let text = std::fs::read_to_string(store.join("history.jsonl")).expect("history.jsonl");
-    text.lines()
-        .map(|line| serde_json::from_str::<Op>(line).expect("a history entry"))
-        .filter(|op| op.process == Process::Nemesis && op.value[0] == "isolated")
-        .map(|op| op.value[1].clone())
-        .collect()
-}
-
 fn count(out: &ci::run::Outcome, key: &str) -> u64 {
     out.results["workload"][key].as_u64().unwrap_or_default()
 }
@@ -42,16 +30,7 @@ fn count(out: &ci::run::Outcome, key: &str) -> u64 {
 /// values broadcast reached every later read.
 fn assert_nothing_lost_across_partitions(out: &ci::run::Outcome) {
     assert_eq!(out.valid, Validity::Valid, "{}", out.summary);
-    // The partitions were real: some grudge cut some node off.
-    let cuts = partitions(out);
-    assert!(
-        cuts.iter().any(|g| g
-            .as_object()
-            .unwrap()
-            .values()
-            .any(|senders| senders.as_array().is_some_and(|s| !s.is_empty()))),
-        "no partition in {cuts:?}"
-    );
+    assert_partitioned(out);
     let attempts = count(out, "attempt-count");
     assert!(attempts > 50, "{}", out.summary);
     assert_eq!(count(out, "stable-count"), attempts, "{}", out.summary);

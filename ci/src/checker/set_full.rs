@@ -13,10 +13,11 @@
 //! report the real duplicates, and like Maelstrom do not fail the run for them.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
+use super::intern::Interner;
 use super::{RunInfo, Validity, Verdict, quantiles};
 use crate::history::{Op, OpType, Process};
 
@@ -117,11 +118,17 @@ fn order(a: &Value, b: &Value) -> Ordering {
 /// elements some read listed more than once, the most times one read listed it.
 fn follow<'a>(history: &'a [Op], add_f: &str) -> (Vec<Element<'a>>, BTreeMap<String, usize>) {
     let mut elements: Vec<Element<'_>> = Vec::new();
-    // Element JSON text → position in `elements`.
-    let mut position: HashMap<String, usize> = HashMap::new();
+    // Elements as interned ids (equal JSON, equal id): id → position in `elements`, and
+    // each element's id.
+    let mut ids = Interner::default();
+    let mut position: HashMap<u32, usize> = HashMap::new();
+    let mut element_ids: Vec<u32> = Vec::new();
     let mut open: HashMap<Process, &Op> = HashMap::new();
     // Element → the most times it appeared in a single read.
     let mut duplicated: BTreeMap<String, usize> = BTreeMap::new();
+    // Per id: the number (from 1) of the last read that contained it.
+    let mut last_read: Vec<usize> = Vec::new();
+    let mut reads = 0;
 
     for op in history.iter().filter(|op| op.is_client()) {
         let invocation = match op.kind {
@@ -132,38 +139,46 @@ fn follow<'a>(history: &'a [Op], add_f: &str) -> (Vec<Element<'a>>, BTreeMap<Str
             _ => open.remove(&op.process).unwrap_or(op),
         };
         if op.f == add_f {
-            let key = op.value.to_string();
+            let id = ids.intern(&op.value);
             match op.kind {
                 // A fresh element; adding the same value again starts it over.
-                OpType::Invoke => match position.get(&key) {
+                OpType::Invoke => match position.get(&id) {
                     Some(&i) => elements[i] = Element::new(op.value.clone()),
                     None => {
-                        position.insert(key, elements.len());
+                        position.insert(id, elements.len());
+                        element_ids.push(id);
                         elements.push(Element::new(op.value.clone()));
                     }
                 },
                 OpType::Ok => {
-                    if let Some(&i) = position.get(&key) {
+                    if let Some(&i) = position.get(&id) {
                         elements[i].known.get_or_insert(op);
                     }
                 }
                 OpType::Fail | OpType::Info => {}
             }
         } else if op.f == "read" && op.kind == OpType::Ok {
+            reads += 1;
             let seen = op.value.as_array().map(Vec::as_slice).unwrap_or_default();
-            let mut counts: HashMap<String, usize> = HashMap::new();
+            // Elements listed more than once in this read, and how often.
+            let mut repeated: HashMap<u32, usize> = HashMap::new();
             for value in seen {
-                *counts.entry(value.to_string()).or_default() += 1;
-            }
-            for (value, count) in &counts {
-                if *count > 1 {
-                    let most = duplicated.entry(value.clone()).or_default();
-                    *most = (*most).max(*count);
+                let id = ids.intern(value) as usize;
+                if last_read.len() <= id {
+                    last_read.resize(id + 1, 0);
                 }
+                if last_read[id] == reads {
+                    *repeated.entry(id as u32).or_insert(1) += 1;
+                }
+                last_read[id] = reads;
             }
-            let present: HashSet<&String> = counts.keys().collect();
-            for (key, &i) in &position {
-                elements[i].read(present.contains(key), invocation, op);
+            for (id, count) in repeated {
+                let most = duplicated.entry(ids.get(id).to_string()).or_default();
+                *most = (*most).max(count);
+            }
+            for (element, id) in elements.iter_mut().zip(&element_ids) {
+                let present = last_read.get(*id as usize) == Some(&reads);
+                element.read(present, invocation, op);
             }
         }
     }

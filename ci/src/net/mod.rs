@@ -347,7 +347,8 @@ impl Network {
         let queued = match self.members().get(&packet.dest) {
             // Nothing delays or drops a message to a client: it is received now.
             Some(Member::Client(inbox)) => inbox.send(Arc::clone(&packet)).is_ok_and(|()| {
-                self.shared.journal(EventKind::Recv, &packet, Instant::now());
+                self.shared
+                    .journal(EventKind::Recv, &packet, Instant::now());
                 true
             }),
             Some(Member::Queue(queue)) => queue.push(Arc::clone(&packet)),

@@ -274,7 +274,11 @@ fn a_message_waits_behind_the_one_being_delivered() {
         reader.join().unwrap()
     });
     assert_eq!((delivered.0.as_str(), delivered.1.as_str()), ("n0", "c0"));
-    assert!(delivered.2 >= Duration::from_millis(500), "{:?}", delivered.2);
+    assert!(
+        delivered.2 >= Duration::from_millis(500),
+        "{:?}",
+        delivered.2
+    );
     stop(net, threads);
 }
 

@@ -116,24 +116,35 @@ pub fn workload() -> Workload {
         final_phase: Some(final_read),
         ..Workload::new(
             || Box::new(BroadcastClient),
-            |_| Box::new(BroadcastGenerator::default()),
+            |_| Box::new(SetGenerator::new("broadcast")),
             |history, run| set_full::check(history, "broadcast", run),
         )
     }
 }
 
-/// Half broadcasts of 0, 1, 2, …, half reads.
-#[derive(Debug, Default)]
-pub struct BroadcastGenerator {
+/// Half adds of 0, 1, 2, … (`broadcast` for broadcast, `add` for g-set), half reads:
+/// the `gen/mix` of Maelstrom's `broadcast.clj` and `g_set.clj`.
+#[derive(Debug)]
+pub struct SetGenerator {
+    add_f: &'static str,
     next_value: u64,
 }
 
-impl Generator for BroadcastGenerator {
+impl SetGenerator {
+    pub fn new(add_f: &'static str) -> SetGenerator {
+        SetGenerator {
+            add_f,
+            next_value: 0,
+        }
+    }
+}
+
+impl Generator for SetGenerator {
     fn next_op(&mut self, rng: &mut StdRng) -> Option<Invocation> {
         if rng.random_bool(0.5) {
             let value = self.next_value;
             self.next_value += 1;
-            Some(Invocation::new("broadcast", value.into()))
+            Some(Invocation::new(self.add_f, value.into()))
         } else {
             Some(Invocation::new("read", Value::Null))
         }
@@ -235,7 +246,7 @@ mod tests {
 
     #[test]
     fn generator_mixes_unique_broadcasts_and_reads() {
-        let mut generator = BroadcastGenerator::default();
+        let mut generator = SetGenerator::new("broadcast");
         let mut rng = StdRng::seed_from_u64(4);
         let ops: Vec<_> = (0..1000)
             .map(|_| generator.next_op(&mut rng).unwrap())

@@ -8,10 +8,13 @@
 pub mod broadcast;
 pub mod echo;
 pub mod g_counter;
+pub mod g_set;
 pub mod kafka;
 pub mod key_pool;
 pub mod lin_kv;
+pub mod pn_counter;
 pub mod schema;
+pub mod txn_list_append;
 pub mod txn_rw_register;
 pub mod unique_ids;
 
@@ -35,10 +38,13 @@ pub fn for_name(name: WorkloadName) -> Workload {
         WorkloadName::Echo => echo::workload(),
         WorkloadName::UniqueIds => unique_ids::workload(),
         WorkloadName::Broadcast => broadcast::workload(),
+        WorkloadName::GSet => g_set::workload(),
         WorkloadName::GCounter => g_counter::workload(),
+        WorkloadName::PnCounter => pn_counter::workload(),
         WorkloadName::Kafka => kafka::workload(),
-        WorkloadName::TxnRwRegister => txn_rw_register::workload(),
         WorkloadName::LinKv => lin_kv::workload(),
+        WorkloadName::TxnRwRegister => txn_rw_register::workload(),
+        WorkloadName::TxnListAppend => txn_list_append::workload(),
     }
 }
 

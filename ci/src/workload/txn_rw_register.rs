@@ -16,6 +16,7 @@ use super::key_pool::KeyPool;
 use super::schema::{Field, checked_call};
 use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload};
 use crate::checker;
+use crate::options::RunOptions;
 
 /// The txn-rw-register workload; its client is reusable.
 pub fn workload() -> Workload {
@@ -23,12 +24,7 @@ pub fn workload() -> Workload {
         reusable_client: true,
         ..Workload::new(
             || Box::new(TxnClient),
-            |opts| {
-                Box::new(TxnGenerator {
-                    pool: KeyPool::new(opts.key_count, opts.max_writes_per_key),
-                    max_length: opts.max_txn_length.max(1),
-                })
-            },
+            |opts| Box::new(TxnGenerator::new(opts, "w")),
             |history, run| checker::elle::check(history, &run.consistency_models),
         )
     }
@@ -38,35 +34,59 @@ struct TxnClient;
 
 impl Client for TxnClient {
     fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
-        Completion::from_result(op, transact(rpc, &op.value), false)
+        let shape = "[\"r\" or \"w\", key, value]";
+        let reply = transact(
+            rpc,
+            &op.value,
+            shape,
+            |mop| matches!(mop, [f, _, _] if f == "r" || f == "w"),
+        );
+        Completion::from_result(op, reply, false)
     }
 }
 
-fn transact(rpc: &mut dyn Rpc, txn: &Value) -> Result<Value, RpcFailure> {
+/// Sends a transaction and returns the one the node completed. Each micro-op of the
+/// reply must pass `mop_ok` (`shape` says what that means); Maelstrom does not check
+/// that they match the request.
+pub fn transact(
+    rpc: &mut dyn Rpc,
+    txn: &Value,
+    shape: &str,
+    mop_ok: fn(&[Value]) -> bool,
+) -> Result<Value, RpcFailure> {
     let request = json!({"type": "txn", "txn": txn});
     let reply = checked_call(rpc, request, "txn_ok", &[("txn", Field::Array)])?;
     let txn = &reply["txn"];
-    // Each micro-op must be ["r", key, value] or ["w", key, value]; Maelstrom does not
-    // check that they match the request.
     let well_formed = txn.as_array().is_some_and(|mops| {
-        mops.iter().all(|mop| {
-            matches!(mop.as_array().map(Vec::as_slice),
-                Some([f, _, _]) if f == "r" || f == "w")
-        })
+        mops.iter()
+            .all(|mop| mop.as_array().is_some_and(|m| mop_ok(m)))
     });
     if !well_formed {
         return Err(RpcFailure::Malformed(format!(
-            "`txn` must be a list of [\"r\" or \"w\", key, value] in reply {reply}"
+            "`txn` must be a list of {shape} in reply {reply}"
         )));
     }
     Ok(txn.clone())
 }
 
 /// Elle's `wr-txns`: 1 to `--max-txn-length` micro-ops, each a read or a write of a key
-/// from the pool; writes carry the key's next unique value.
-struct TxnGenerator {
+/// from the pool; writes carry the key's next unique value. txn-list-append's appends
+/// are these writes, renamed (Elle's `append-txns` in `list_append.clj`).
+pub struct TxnGenerator {
     pool: KeyPool,
     max_length: usize,
+    /// `w` or `append`.
+    write: &'static str,
+}
+
+impl TxnGenerator {
+    pub fn new(opts: &RunOptions, write: &'static str) -> TxnGenerator {
+        TxnGenerator {
+            pool: KeyPool::new(opts.key_count, opts.max_writes_per_key),
+            max_length: opts.max_txn_length.max(1),
+            write,
+        }
+    }
 }
 
 impl Generator for TxnGenerator {
@@ -78,7 +98,7 @@ impl Generator for TxnGenerator {
                     json!(["r", self.pool.pick(rng), null])
                 } else {
                     let (key, value) = self.pool.pick_write(rng);
-                    json!(["w", key, value])
+                    json!([self.write, key, value])
                 }
             })
             .collect();
@@ -128,6 +148,7 @@ mod tests {
         let mut generator = TxnGenerator {
             pool: KeyPool::new(10, 16),
             max_length: 4,
+            write: "w",
         };
         let mut rng = StdRng::seed_from_u64(9);
         let mut writes = HashSet::new();

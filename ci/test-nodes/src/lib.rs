@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+pub mod append;
+pub mod crdt;
 pub mod kafka;
 pub mod lin_kv;
 pub mod txn;

@@ -79,3 +79,25 @@ pub fn assert_mentions(text: &str, needles: &[&str]) {
 pub fn args(line: &str) -> Vec<&str> {
     line.split_whitespace().collect()
 }
+
+/// Asserts that the run's partitions were real: some grudge the nemesis put in force (read
+/// back from the run's history) cut some node off.
+pub fn assert_partitioned(out: &Outcome) {
+    use ci::history::{Op, Process};
+    let store = out.store.as_ref().expect("a store directory");
+    let text = std::fs::read_to_string(store.join("history.jsonl")).expect("history.jsonl");
+    let cuts: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str::<Op>(line).expect("a history entry"))
+        .filter(|op| op.process == Process::Nemesis && op.value[0] == "isolated")
+        .map(|op| op.value[1].clone())
+        .collect();
+    assert!(
+        cuts.iter().any(|g| g
+            .as_object()
+            .unwrap()
+            .values()
+            .any(|senders| senders.as_array().is_some_and(|s| !s.is_empty()))),
+        "no partition in {cuts:?}"
+    );
+}

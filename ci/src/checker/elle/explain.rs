@@ -4,9 +4,23 @@
 use serde_json::{Value, json};
 
 use super::cycles::Cycle;
-use super::graph::{Kinds, PROCESS, REALTIME, RW, WR, WW, kind_name};
-use super::txn::{Case, F, Key, LostUpdate, Mop, Txn, Txns, Val, kind_name as op_kind};
-use super::versions::Versions;
+use super::graph::{Kinds, PROCESS, REALTIME, kind_name};
+use super::txn::{Case, Key, LostUpdate, Mop, Shape, Txn, Txns, Val, kind_name as op_kind};
+
+/// Why one transaction precedes another along a data edge (ww, wr or rw): each analysis
+/// knows from what it inferred the edge (Elle's `DataExplainer`s).
+pub trait DataEdges {
+    /// A JSON step and a sentence for the edge `a → b` of `kind`, naming the two
+    /// transactions by `names`; `None` if no micro-op explains it.
+    fn explain(
+        &self,
+        txns: &Txns,
+        kind: Kinds,
+        a: &Txn,
+        b: &Txn,
+        names: (&str, &str),
+    ) -> Option<(Value, String)>;
+}
 
 /// A transaction as results name it: the history entry, value included.
 pub fn op_json(txns: &Txns, t: usize) -> Value {
@@ -22,11 +36,14 @@ pub fn op_json(txns: &Txns, t: usize) -> Value {
 }
 
 pub fn mop_json(txns: &Txns, mop: &Mop) -> Value {
-    let f = if mop.f == F::Read { "r" } else { "w" };
-    json!([f, txns.key(mop.key), value_json(txns, mop.value)])
+    json!([
+        txns.f_name(mop.f),
+        txns.key(mop.key),
+        value_json(txns, mop.value)
+    ])
 }
 
-fn value_json(txns: &Txns, value: Val) -> Value {
+pub fn value_json(txns: &Txns, value: Val) -> Value {
     value.map_or(Value::Null, |v| txns.values.get(v).clone())
 }
 
@@ -35,6 +52,11 @@ pub fn case(txns: &Txns, name: &str, case: &Case) -> (Value, String) {
     let mut json = json!({"op": op_json(txns, case.txn), "mop": mop_json(txns, &case.mop)});
     let reader = txns.describe(case.txn);
     let (key, value) = (txns.key(case.mop.key), txns.value(case.mop.value));
+    let lists = txns.shape == Shape::Lists;
+    let element = txns.value(case.element);
+    if lists {
+        json["element"] = value_json(txns, case.element);
+    }
     let text = match (name, case.writer, case.expected) {
         ("internal", _, Some(expected)) => {
             json["expected"] = value_json(txns, expected);
@@ -45,16 +67,30 @@ pub fn case(txns: &Txns, name: &str, case: &Case) -> (Value, String) {
         }
         (_, Some(w), _) => {
             json["writer"] = op_json(txns, w);
-            let how = if name == "G1a" {
-                "the failed"
-            } else {
-                "an intermediate write of"
-            };
-            format!(
-                "{reader} read key {key} = {value}, written by {how} {}",
-                txns.describe(w)
-            )
+            let writer = txns.describe(w);
+            match (name == "G1a", lists) {
+                (true, false) => {
+                    format!("{reader} read key {key} = {value}, written by the failed {writer}")
+                }
+                (false, false) => format!(
+                    "{reader} read key {key} = {value}, written by an intermediate write of \
+                     {writer}"
+                ),
+                (true, true) => format!(
+                    "{reader} read key {key} = {value}, whose element {element} was appended \
+                     by the failed {writer}"
+                ),
+                (false, true) => format!(
+                    "{reader} read key {key} = {value}, ending in {element}, which {writer} \
+                     appended and then appended to again: a state in the middle of that \
+                     transaction"
+                ),
+            }
         }
+        _ if lists => format!(
+            "{reader} read key {key} = {value}, whose element {element} no transaction \
+             appended"
+        ),
         _ => format!("{reader} read key {key} = {value}, which no transaction wrote"),
     };
     (json, text)
@@ -65,8 +101,12 @@ pub fn lost_update(txns: &Txns, lost: &LostUpdate) -> (Value, String) {
     let who: Vec<String> = lost.txns.iter().map(|t| txns.describe(*t)).collect();
     let json = json!({"key": txns.key(lost.key), "value": value_json(txns, lost.value),
         "txns": ops});
+    let wrote = match txns.shape {
+        Shape::Registers => "wrote it",
+        Shape::Lists => "appended to it",
+    };
     let text = format!(
-        "{} all read key {} = {} and then wrote it",
+        "{} all read key {} = {} and then {wrote}",
         who.join(" and "),
         txns.key(lost.key),
         txns.value(lost.value)
@@ -88,7 +128,7 @@ pub fn cyclic_versions(txns: &Txns, key: Key, scc: &[Val], sources: &[&str]) -> 
 }
 
 /// A cycle, with each transaction written out and each edge justified.
-pub fn cycle(txns: &Txns, versions: &Versions, name: &str, cycle: &Cycle) -> (Value, String) {
+pub fn cycle(txns: &Txns, edges: &dyn DataEdges, name: &str, cycle: &Cycle) -> (Value, String) {
     let n = cycle.steps.len();
     let label = |i: usize| format!("T{}", i % n + 1);
     let mut lines: Vec<String> = cycle
@@ -101,14 +141,16 @@ pub fn cycle(txns: &Txns, versions: &Versions, name: &str, cycle: &Cycle) -> (Va
     for (i, &(a, kind)) in cycle.steps.iter().enumerate() {
         let b = cycle.steps[(i + 1) % n].0;
         let (a_txn, b_txn) = (&txns.txns[a as usize], &txns.txns[b as usize]);
-        let (step, why) = edge(
-            txns,
-            versions,
-            kind,
-            a_txn,
-            b_txn,
-            (&label(i), &label(i + 1)),
-        );
+        let names = (label(i), label(i + 1));
+        let names = (names.0.as_str(), names.1.as_str());
+        let (step, why) = order_edge(kind, a_txn, b_txn, names)
+            .or_else(|| edges.explain(txns, kind, a_txn, b_txn, names))
+            .unwrap_or_else(|| {
+                (
+                    json!({"type": kind_name(kind)}),
+                    format!("{} precedes {}", names.0, names.1),
+                )
+            });
         steps.push(step);
         lines.push(format!("{why} ({})", kind_name(kind)));
     }
@@ -121,91 +163,56 @@ pub fn cycle(txns: &Txns, versions: &Versions, name: &str, cycle: &Cycle) -> (Va
     (json, lines.join(";\n    "))
 }
 
-/// Why `a` must precede `b` along an edge of `kind`, as a JSON step and a sentence
-/// about the transactions labelled `names`.
-fn edge(
-    txns: &Txns,
-    versions: &Versions,
-    kind: Kinds,
-    a: &Txn,
-    b: &Txn,
-    (an, bn): (&str, &str),
-) -> (Value, String) {
-    let show = |v: Val| txns.value(v);
+/// Why `a` precedes `b` along a process or real-time edge.
+fn order_edge(kind: Kinds, a: &Txn, b: &Txn, (an, bn): (&str, &str)) -> Option<(Value, String)> {
     match kind {
-        WR => {
-            let reads = b.ext_reads();
-            if let Some(&(k, v)) = a.ext_writes().iter().find(|w| reads.contains(w)) {
-                let key = txns.key(k);
-                return (
-                    json!({"type": "wr", "key": key, "value": value_json(txns, v)}),
-                    format!("{an} wrote key {key} = {}, which {bn} read", show(v)),
-                );
-            }
-        }
-        WW | RW => {
-            let firsts = if kind == WW {
-                a.ext_writes()
-            } else {
-                a.ext_reads()
-            };
-            let writes = b.ext_writes();
-            for &(k, v1) in &firsts {
-                if let Some(&(_, v2)) = writes
-                    .iter()
-                    .find(|(k2, v2)| *k2 == k && versions.precedes(k, v1, *v2))
-                {
-                    let key = txns.key(k);
-                    let step = json!({"type": kind_name(kind), "key": key,
-                        "value": value_json(txns, v1), "value'": value_json(txns, v2)});
-                    let why = if kind == WW {
-                        format!(
-                            "{an} wrote key {key} = {}, which {bn} overwrote with {}",
-                            show(v1),
-                            show(v2)
-                        )
-                    } else {
-                        format!(
-                            "{an} read key {key} = {}, which {bn} overwrote with {}, so \
-                             {an} read the older state",
-                            show(v1),
-                            show(v2)
-                        )
-                    };
-                    return (step, why);
-                }
-            }
-        }
-        PROCESS => {
-            return (
-                json!({"type": "process", "process": a.process}),
-                format!("{an} ran before {bn} in process {}", a.process),
-            );
-        }
-        REALTIME => {
-            return (
-                json!({"type": "realtime", "time": a.time, "time'": b.invoke_time}),
-                format!(
-                    "{an} completed at {:.3} s, before {bn} began at {:.3} s",
-                    a.time as f64 / 1e9,
-                    b.invoke_time as f64 / 1e9
-                ),
-            );
-        }
-        _ => {}
+        PROCESS => Some((
+            json!({"type": "process", "process": a.process}),
+            format!("{an} ran before {bn} in process {}", a.process),
+        )),
+        REALTIME => Some((
+            json!({"type": "realtime", "time": a.time, "time'": b.invoke_time}),
+            format!(
+                "{an} completed at {:.3} s, before {bn} began at {:.3} s",
+                a.time as f64 / 1e9,
+                b.invoke_time as f64 / 1e9
+            ),
+        )),
+        _ => None,
     }
-    (
-        json!({"type": kind_name(kind)}),
-        format!("{an} precedes {bn}"),
-    )
 }
 
 /// What each anomaly means for the node's author.
-pub fn lesson(name: &str) -> &'static str {
+pub fn lesson(name: &str, shape: Shape) -> &'static str {
     let base = name
         .trim_end_matches("-realtime")
         .trim_end_matches("-process");
+    match (base, shape) {
+        ("G1b", Shape::Lists) => {
+            return "a read must never end in an append its transaction followed with \
+                    another append to the same key: that is a transaction seen half done.";
+        }
+        ("internal", Shape::Lists) => {
+            return "a transaction must see its own appends, in order, on top of what it \
+                    read.";
+        }
+        _ => {}
+    }
     match base {
+        "incompatible-order" => {
+            "two reads of one key must agree on the order of its elements: one must be \
+             a prefix of the other. Replicas that append in different orders, or lose \
+             appends, show this."
+        }
+        "duplicate-elements" => "each element is appended once, so no read may contain it twice.",
+        "dirty-update" => {
+            "a committed transaction appended right after an element of a failed one: \
+             it built on state that was rolled back."
+        }
+        "future-read" => {
+            "a transaction read an element it only appended later: it saw its own \
+             future."
+        }
         "G0" => {
             "writes of different transactions interleaved (a dirty write): each \
                  transaction's writes must take effect as a unit."

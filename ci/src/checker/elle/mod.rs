@@ -1,25 +1,30 @@
-//! The txn-rw-register checker: Elle's rw-register analysis as Maelstrom runs it.
+//! The transactional checkers: Elle's rw-register and list-append analyses as Maelstrom
+//! runs them (`txn-rw-register`, `txn-list-append`).
 //!
-//! Sources: `elle:src/elle/rw_register.clj` (`check`), `elle:src/elle/txn.clj`
-//! (`cycles`, `result-map`), `elle:src/elle/consistency_model.clj`, and
-//! `src/maelstrom/workload/txn_rw_register.clj` (`:wfr-keys? true`; a wrapper that drops
-//! `cycle-search-timeout` and fails the run on any other reported anomaly).
+//! Sources: `elle:src/elle/rw_register.clj` and `elle:src/elle/list_append.clj`
+//! (`check`), `elle:src/elle/txn.clj` (`cycles`, `result-map`),
+//! `elle:src/elle/consistency_model.clj`, all of Elle 0.2.2 (the version Jepsen 0.3.7,
+//! which Maelstrom's `project.clj` pins, depends on), and Maelstrom's
+//! `src/maelstrom/workload/txn_rw_register.clj` and `txn_list_append.clj`.
 //!
-//! The steps, one module each:
+//! Both analyses take the same steps; only the first two differ:
 //!
 //! 1. [`txn`]: parse transactions; find anomalies visible without a graph (internal,
-//!    G1a, G1b, lost-update), and reads of values nobody wrote, which this version of
-//!    Elle does not count as anomalies: they are only mentioned in the summary.
-//! 2. [`versions`]: infer each key's version order.
-//! 3. Build the dependency [`graph`]: wr (T2 read what T1 wrote), ww and rw (from the
-//!    version order), plus real-time or process order when the model needs them.
-//! 4. [`cycles`]: find and classify cycles.
-//! 5. [`models`]: keep what `--consistency-models` forbids; say which models fell.
+//!    G1a, G1b, lost-update); list-append adds its own ([`list_append`]). Reads of
+//!    values nobody wrote are no anomaly to this version of Elle: rw-register's summary
+//!    only mentions them, and list-append stops where Elle's assertion stops it.
+//! 2. Infer each key's version order ([`versions`] for registers; a list read spells
+//!    it out) and build the dependency [`graph`] from it: wr (T2 read what T1 wrote),
+//!    ww and rw, plus real-time or process order when the model needs them.
+//! 3. [`cycles`]: find and classify cycles.
+//! 4. [`models`]: keep what `--consistency-models` forbids; say which models fell.
 
 mod cycles;
 mod explain;
 mod graph;
+pub mod list_append;
 pub mod models;
+mod rw_register;
 mod txn;
 mod versions;
 
@@ -27,12 +32,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{Value, json};
 
+pub use self::rw_register::check;
+
 use self::cycles::Finding;
+use self::explain::DataEdges;
 use self::graph::{Graph, Kinds, PROCESS, REALTIME, RW, WR, WW};
-use self::txn::{Key, Txns, Val};
-use self::versions::Versions;
+use self::txn::{Txn, Txns};
 use super::{Validity, Verdict};
-use crate::history::{Op, OpType};
+use crate::history::OpType;
 
 /// Examples kept per anomaly type in `results.json`; Elle keeps them all. The count is
 /// always complete, in `anomaly-counts`, a key of the runner's own (see the runner
@@ -45,108 +52,74 @@ struct Anomaly {
     text: String,
 }
 
-pub fn check(history: &[Op], consistency_models: &str) -> Verdict {
-    let models = match models::parse(consistency_models) {
-        Ok(models) => models,
-        // Elle rejects unknown models when the checker runs; Maelstrom then reports the
-        // analysis as unknown.
-        Err(why) => {
-            return Verdict::new(Validity::Unknown)
-                .with("error", &why)
-                .explain(format!("--consistency-models: {why}"));
-        }
-    };
-    let prohibited = models::prohibited(&models);
-    let txns = Txns::from_history(history);
-    let mut found: BTreeMap<String, Vec<Anomaly>> = BTreeMap::new();
-    let add = |found: &mut BTreeMap<String, Vec<Anomaly>>, name: &str, (json, text)| {
-        found
+/// Every anomaly found, by name.
+#[derive(Default)]
+struct Found(BTreeMap<String, Vec<Anomaly>>);
+
+impl Found {
+    fn add(&mut self, name: &str, (json, text): (Value, String)) {
+        self.0
             .entry(name.to_string())
             .or_default()
             .push(Anomaly { json, text });
-    };
+    }
+}
 
+/// How a workload turns the anomalies into a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Policy {
+    /// Maelstrom's wrapper in `txn_rw_register.clj`: cycle-search timeouts are dropped,
+    /// and any other reported anomaly fails the run.
+    MaelstromRwRegister,
+    /// Elle's own `result-map` (`txn_list_append.clj` has no wrapper): prohibited
+    /// anomalies fail the run; the others worth reporting (an empty transaction
+    /// graph, a cycle-search timeout) make it unknown.
+    Elle,
+}
+
+/// The models `--consistency-models` names and every anomaly they forbid, or the
+/// verdict for an argument Elle would reject (it rejects unknown models when the checker
+/// runs; Maelstrom then reports the analysis as unknown).
+fn models_of(arg: &str) -> Result<(Vec<&'static str>, HashSet<&'static str>), Verdict> {
+    match models::parse(arg) {
+        Ok(models) => {
+            let prohibited = models::prohibited(&models);
+            Ok((models, prohibited))
+        }
+        Err(why) => Err(unknown(format!("--consistency-models: {why}"), &why)),
+    }
+}
+
+/// An analysis that cannot go on: unknown, with why.
+fn unknown(explanation: String, error: &str) -> Verdict {
+    Verdict::new(Validity::Unknown)
+        .with("error", error)
+        .explain(explanation)
+}
+
+/// The anomalies every shape finds without a graph (Elle's `g1a-cases`, `g1b-cases`,
+/// `lost-update-cases`).
+fn read_anomalies(txns: &Txns, found: &mut Found) {
     for (name, cases) in [
-        ("internal", txn::internal(&txns)),
-        ("G1a", txn::aborted_reads(&txns)),
-        ("G1b", txn::intermediate_reads(&txns)),
+        ("G1a", txn::aborted_reads(txns)),
+        ("G1b", txn::intermediate_reads(txns)),
     ] {
         for case in &cases {
-            add(&mut found, name, explain::case(&txns, name, case));
+            found.add(name, explain::case(txns, name, case));
         }
     }
-    for lost in txn::lost_updates(&txns) {
-        add(
-            &mut found,
-            "lost-update",
-            explain::lost_update(&txns, &lost),
-        );
+    for lost in txn::lost_updates(txns) {
+        found.add("lost-update", explain::lost_update(txns, &lost));
     }
-    let versions = Versions::infer(&txns);
-    for (key, scc) in &versions.cyclic {
-        let sources = ["initial-state", "wfr-keys"];
-        add(
-            &mut found,
-            "cyclic-versions",
-            explain::cyclic_versions(&txns, *key, scc, &sources),
-        );
-    }
-
-    let extra = order_edges_needed(&prohibited);
-    let graph = match dependencies(&txns, &versions, extra) {
-        Ok(graph) => graph,
-        Err(why) => {
-            return Verdict::new(Validity::Unknown)
-                .with("error", &why)
-                .explain(format!(
-                    "{why}. Values are unique per key, so this cannot be analysed \
-                     (Maelstrom's checker stops with the same error)."
-                ));
-        }
-    };
-    if graph.edge_count() == 0 {
-        add(
-            &mut found,
-            "empty-transaction-graph",
-            (json!(true), String::new()),
-        );
-    }
-    for finding in cycles::search(&graph, extra) {
-        match finding {
-            Finding::Cycle { name, cycle } => {
-                let entry = explain::cycle(&txns, &versions, &name, &cycle);
-                add(&mut found, &name, entry);
-            }
-            Finding::Exists {
-                model,
-                kinds,
-                scc,
-                cycle,
-            } => {
-                let name = format!("{model}-cycle-exists");
-                let ops: Vec<usize> = scc.iter().map(|t| txns.txns[*t as usize].index).collect();
-                let json = json!({"type": name, "not": models::friendly(model),
-                    "subgraph": explain::kind_list(kinds), "scc-size": scc.len(), "scc": ops});
-                let (_, text) = explain::cycle(&txns, &versions, &name, &cycle);
-                add(&mut found, &name, (json, text));
-            }
-            Finding::Timeout { name, size } => {
-                let json = json!({"type": "cycle-search-timeout", "anomaly-spec-type": name,
-                    "scc-size": size});
-                let text = format!("searching {size} transactions for {name} took too long");
-                add(&mut found, "cycle-search-timeout", (json, text));
-            }
-        }
-    }
-    let verdict = verdict(&txns, &graph, &models, &prohibited, found);
-    garbage_note(&txns, verdict)
 }
 
 /// Reads of values no transaction wrote (say, 0 for a key never written). Elle 0.2.2,
-/// the version Maelstrom uses, reports nothing for them (`elle:src/elle/rw_register.clj`,
-/// `wr-graph`: a read value without a writer adds no edge; `check` has no such
-/// anomaly), so they do not decide the verdict here either. The summary still says
-/// so, marked as the runner's own note, since the node is very likely wrong.
+/// the version Maelstrom uses, has no anomaly for them: in `elle:src/elle/rw_register.clj`
+/// (`wr-graph`) a read value without a writer adds no edge and `check` reports nothing;
+/// in `elle:src/elle/list_append.clj` an element outside the longest read of its key
+/// only shows through the incompatible order it makes (one inside stops the analysis,
+/// see [`list_append`]). So they do not decide the verdict here either. The summary
+/// still says so, marked as the runner's own note, since the node is very likely wrong.
 fn garbage_note(txns: &Txns, verdict: Verdict) -> Verdict {
     let reads = txn::garbage_reads(txns);
     let Some(first) = reads.first() else {
@@ -174,70 +147,35 @@ fn order_edges_needed(prohibited: &HashSet<&str>) -> Kinds {
     }
 }
 
-/// The dependency graph over transactions (vertex i = `txns.txns[i]`).
-fn dependencies(txns: &Txns, versions: &Versions, extra: Kinds) -> Result<Graph, String> {
-    // Ok transactions' external reads and writes, by (key, value).
-    let mut readers: HashMap<(Key, Val), Vec<u32>> = HashMap::new();
-    let mut writers: HashMap<(Key, Val), Vec<u32>> = HashMap::new();
-    for (t, txn) in txns.oks() {
-        for r in txn.ext_reads() {
-            readers.entry(r).or_default().push(t as u32);
-        }
-        for w in txn.ext_writes() {
-            writers.entry(w).or_default().push(t as u32);
-        }
-    }
-    let mut edges: Vec<(u32, u32, Kinds)> = Vec::new();
-    // wr: the one transaction that wrote a value precedes everyone who read it.
-    for (kv, rs) in &readers {
-        match writers.get(kv).map(Vec::as_slice) {
-            None | Some([]) => {}
-            Some([w]) => edges.extend(rs.iter().map(|r| (*w, *r, WR))),
-            Some(ws) => {
-                let ops: Vec<String> = ws
-                    .iter()
-                    .map(|w| txns.txns[*w as usize].index.to_string())
-                    .collect();
-                return Err(format!(
-                    "Key {} had value {} written by more than one op: {}",
-                    txns.key(kv.0),
-                    txns.value(kv.1),
-                    ops.join(", ")
-                ));
-            }
-        }
-    }
-    // ww and rw: along each edge v1 → v2 of a key's version order, whoever wrote or read
-    // v1 precedes whoever wrote v2.
-    let none: Vec<u32> = Vec::new();
-    for (key, order) in &versions.edges {
-        for &(v1, v2) in order {
-            let later = writers.get(&(*key, v2)).unwrap_or(&none);
-            for (earlier, kind) in [(&writers, WW), (&readers, RW)] {
-                for &a in earlier.get(&(*key, v1)).unwrap_or(&none) {
-                    edges.extend(later.iter().map(|b| (a, *b, kind)));
-                }
-            }
-        }
-    }
+/// Adds the order edges `extra` asks for. `follows` says which transactions may be
+/// the later end of a real-time edge: those the analysis made vertices of its graph.
+fn order_edges(
+    txns: &Txns,
+    extra: Kinds,
+    follows: impl Fn(&Txn) -> bool,
+    edges: &mut Vec<(u32, u32, Kinds)>,
+) {
     if extra & REALTIME != 0 {
-        realtime_edges(txns, &mut edges);
+        realtime_edges(txns, follows, edges);
     } else if extra & PROCESS != 0 {
-        process_edges(txns, &mut edges);
+        process_edges(txns, edges);
     }
-    Ok(Graph::new(txns.txns.len(), edges))
 }
 
 /// T1 → T2 when T1 completed ok before T2 was invoked, transitively reduced the way
-/// Elle's `realtime-graph` does: keep a frontier of completed transactions, link each
-/// new invocation from the frontier, and drop from the frontier whatever a newly
-/// completed transaction already follows.
-fn realtime_edges(txns: &Txns, edges: &mut Vec<(u32, u32, Kinds)>) {
+/// Elle's `realtime-graph` (`elle:src/elle/core.clj`) does: keep a frontier of completed
+/// transactions, link each new invocation from the frontier, and drop from the frontier
+/// whatever a newly completed transaction already follows.
+fn realtime_edges(txns: &Txns, follows: impl Fn(&Txn) -> bool, edges: &mut Vec<(u32, u32, Kinds)>) {
     // (history index, transaction, is completion), in history order.
     let mut events: Vec<(usize, u32, bool)> = Vec::new();
-    for (t, txn) in txns.oks() {
-        events.push((txn.invoke_index, t as u32, false));
-        events.push((txn.index, t as u32, true));
+    for (t, txn) in txns.txns.iter().enumerate() {
+        if follows(txn) {
+            events.push((txn.invoke_index, t as u32, false));
+        }
+        if txn.kind == OpType::Ok {
+            events.push((txn.index, t as u32, true));
+        }
     }
     events.sort_unstable();
     let mut frontier: Vec<u32> = Vec::new();
@@ -254,7 +192,7 @@ fn realtime_edges(txns: &Txns, edges: &mut Vec<(u32, u32, Kinds)>) {
     }
 }
 
-/// Each process's ok transactions, in order.
+/// Each process's ok transactions, in order (Elle's `process-graph`).
 fn process_edges(txns: &Txns, edges: &mut Vec<(u32, u32, Kinds)>) {
     let mut last: HashMap<u64, u32> = HashMap::new();
     for (t, txn) in txns.oks() {
@@ -264,14 +202,56 @@ fn process_edges(txns: &Txns, edges: &mut Vec<(u32, u32, Kinds)>) {
     }
 }
 
-/// Elle's `result-map` under Maelstrom's wrapper.
+/// Searches the dependency graph for cycles and adds what it finds; an empty graph is an
+/// anomaly of its own (Elle's `cycles`).
+fn cycle_anomalies(
+    txns: &Txns,
+    graph: &Graph,
+    extra: Kinds,
+    edges: &dyn DataEdges,
+    found: &mut Found,
+) {
+    if graph.edge_count() == 0 {
+        found.add("empty-transaction-graph", (json!(true), String::new()));
+    }
+    for finding in cycles::search(graph, extra) {
+        match finding {
+            Finding::Cycle { name, cycle } => {
+                let entry = explain::cycle(txns, edges, &name, &cycle);
+                found.add(&name, entry);
+            }
+            Finding::Exists {
+                model,
+                kinds,
+                scc,
+                cycle,
+            } => {
+                let name = format!("{model}-cycle-exists");
+                let ops: Vec<usize> = scc.iter().map(|t| txns.txns[*t as usize].index).collect();
+                let json = json!({"type": name, "not": models::friendly(model),
+                    "subgraph": explain::kind_list(kinds), "scc-size": scc.len(), "scc": ops});
+                let (_, text) = explain::cycle(txns, edges, &name, &cycle);
+                found.add(&name, (json, text));
+            }
+            Finding::Timeout { name, size } => {
+                let json = json!({"type": "cycle-search-timeout", "anomaly-spec-type": name,
+                    "scc-size": size});
+                let text = format!("searching {size} transactions for {name} took too long");
+                found.add("cycle-search-timeout", (json, text));
+            }
+        }
+    }
+}
+
+/// Elle's `result-map`, under the workload's `policy`.
 fn verdict(
     txns: &Txns,
     graph: &Graph,
-    models: &[&str],
-    prohibited: &HashSet<&str>,
-    found: BTreeMap<String, Vec<Anomaly>>,
+    (models, prohibited): (&[&str], &HashSet<&str>),
+    found: Found,
+    policy: Policy,
 ) -> Verdict {
+    let found = found.0;
     let reportable = |name: &str| {
         prohibited.contains(name)
             || matches!(name, "empty-transaction-graph" | "cycle-search-timeout")
@@ -287,13 +267,23 @@ fn verdict(
         name.strip_suffix("-cycle-exists")
             .is_some_and(|model| models::is_ruled_out(model, specific.iter().copied()))
     };
+    let dropped =
+        |name: &str| policy == Policy::MaelstromRwRegister && name == "cycle-search-timeout";
     let reported: Vec<&str> = found
         .keys()
         .map(String::as_str)
-        .filter(|n| reportable(n) && !redundant(n) && *n != "cycle-search-timeout")
+        .filter(|n| reportable(n) && !redundant(n) && !dropped(n))
         .collect();
+    let bad = reported
+        .iter()
+        .any(|n| policy == Policy::MaelstromRwRegister || prohibited.contains(n));
+    let valid = match (reported.is_empty(), bad) {
+        (true, _) => Validity::Valid,
+        (false, true) => Validity::Invalid,
+        (false, false) => Validity::Unknown,
+    };
 
-    let mut verdict = Verdict::new(Validity::from_bool(reported.is_empty()));
+    let mut verdict = Verdict::new(valid);
     let mut summary = format!(
         "Checked {} transactions ({} ok, {} info, {} failed) against {}: {} dependency \
          edges ({} ww, {} wr, {} rw",
@@ -322,8 +312,8 @@ fn verdict(
             txns.unparsed[0]
         ));
     }
-    // A valid result holds only `valid?` (Maelstrom's wrapper would add an empty
-    // `anomaly-types`; listed in the runner chapter, src/runner.md).
+    // A valid result holds only `valid?` (txn-rw-register's wrapper in Maelstrom would
+    // add an empty `anomaly-types`; listed in the runner chapter, src/runner.md).
     if reported.is_empty() {
         let anomalies: Vec<&str> = found.keys().map(String::as_str).collect();
         let specific = anomalies
@@ -362,7 +352,7 @@ fn verdict(
         verdict = verdict.explain(format!(
             "{name}: {} case(s).{example} {}{}",
             cases.len(),
-            explain::lesson(name),
+            explain::lesson(name, txns.shape),
             explain::suffix_note(name)
         ));
     }

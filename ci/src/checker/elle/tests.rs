@@ -6,13 +6,14 @@ use super::check;
 use crate::checker::{Validity, Verdict};
 use crate::history::{Op, OpType};
 
+/// A history of transactions, written by hand (shared with the list-append tests).
 #[derive(Default)]
-struct History {
-    ops: Vec<Op>,
+pub(super) struct History {
+    pub(super) ops: Vec<Op>,
 }
 
 impl History {
-    fn entry(&mut self, process: u64, kind: OpType, value: Value) -> &mut Self {
+    pub(super) fn entry(&mut self, process: u64, kind: OpType, value: Value) -> &mut Self {
         let index = self.ops.len();
         self.ops
             .push(Op::client(index, kind, process, "txn", value));
@@ -20,7 +21,7 @@ impl History {
     }
 
     /// A transaction invoked and completed at once; reads are invoked with nil.
-    fn txn(&mut self, process: u64, kind: OpType, done: Value) -> &mut Self {
+    pub(super) fn txn(&mut self, process: u64, kind: OpType, done: Value) -> &mut Self {
         let invoke: Vec<Value> = done
             .as_array()
             .unwrap()
@@ -37,7 +38,7 @@ impl History {
         self.entry(process, kind, done)
     }
 
-    fn ok(&mut self, process: u64, done: Value) -> &mut Self {
+    pub(super) fn ok(&mut self, process: u64, done: Value) -> &mut Self {
         self.txn(process, OpType::Ok, done)
     }
 
@@ -46,7 +47,7 @@ impl History {
     }
 }
 
-fn types(v: &Verdict) -> Vec<String> {
+pub(super) fn types(v: &Verdict) -> Vec<String> {
     match v.results.get("anomaly-types") {
         Some(t) => serde_json::from_value(t.clone()).unwrap(),
         None => Vec::new(),

@@ -1,9 +1,14 @@
-//! Transactions as the rw-register checker sees them, and the anomalies visible in a
-//! single transaction or a pair of them without any graph (Elle's `internal`, `G1a`,
-//! `G1b`, `lost-update`; `elle:src/elle/rw_register.clj`, `elle:src/elle/txn.clj`).
+//! Transactions as the Elle checkers see them, and the anomalies visible in a single
+//! transaction or a pair of them without any graph (Elle's `internal`, `G1a`, `G1b`,
+//! `lost-update`; `elle:src/elle/rw_register.clj`, `elle:src/elle/list_append.clj`,
+//! `elle:src/elle/txn.clj`).
 //!
+//! Two shapes of transaction share this: registers (`["r", k, v]`, `["w", k, v]`) and
+//! lists (`["r", k, [e1, e2, …]]`, `["append", k, e]`). An append is the lists' write.
 //! Keys and values are interned as small integers; `None` stands for JSON `null`, the
-//! value of a key nobody has written.
+//! value of a key nobody has written. A list read's value is the whole list, interned
+//! as one value, and its elements are kept in [`Txns::lists`]: an element is interned
+//! like any other value, so an appended `3` and the `3` inside a read share an id.
 
 use std::collections::{HashMap, HashSet};
 
@@ -92,19 +97,35 @@ impl Txn {
     }
 }
 
+/// What the values of a history's transactions are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shape {
+    /// txn-rw-register: reads and writes of single values.
+    #[default]
+    Registers,
+    /// txn-list-append: reads of whole lists and appends of single elements.
+    Lists,
+}
+
 /// The parsed history.
 #[derive(Debug, Default)]
 pub struct Txns {
+    pub shape: Shape,
     pub txns: Vec<Txn>,
     pub keys: Interner,
     pub values: Interner,
+    /// For [`Shape::Lists`]: the elements of each list a read returned, by the list's id.
+    pub lists: HashMap<u32, Vec<u32>>,
     /// History indexes of txn completions whose value was not a transaction.
     pub unparsed: Vec<usize>,
 }
 
 impl Txns {
-    pub fn from_history(history: &[Op]) -> Txns {
-        let mut out = Txns::default();
+    pub fn from_history(history: &[Op], shape: Shape) -> Txns {
+        let mut out = Txns {
+            shape,
+            ..Txns::default()
+        };
         let mut invoked: HashMap<Process, (usize, u64)> = HashMap::new();
         for op in history.iter().filter(|op| op.f == "txn") {
             let Process::Client(process) = op.process else {
@@ -133,23 +154,76 @@ impl Txns {
     }
 
     fn parse(&mut self, value: &Value) -> Option<Vec<Mop>> {
+        let mut mops = Vec::new();
+        for mop in value.as_array()? {
+            let [f, k, v] = mop.as_array()?.as_slice() else {
+                return None;
+            };
+            let f = match f.as_str()? {
+                "r" => F::Read,
+                f if f == self.write_name() => F::Write,
+                _ => return None,
+            };
+            let key = self.keys.intern(k);
+            let value = match (v, f, self.shape) {
+                (Value::Null, ..) => None,
+                (_, F::Read, Shape::Lists) => Some(self.list(v)?),
+                _ => Some(self.values.intern(v)),
+            };
+            mops.push(Mop { f, key, value });
+        }
+        Some(mops)
+    }
+
+    /// Interns a list a read returned, and its elements.
+    fn list(&mut self, v: &Value) -> Option<u32> {
+        let elements = v.as_array()?;
+        let id = self.values.intern(v);
+        if !self.lists.contains_key(&id) {
+            let ids = elements.iter().map(|e| self.values.intern(e)).collect();
+            self.lists.insert(id, ids);
+        }
+        Some(id)
+    }
+
+    /// How this shape spells a write: `w` or `append`.
+    pub fn write_name(&self) -> &'static str {
+        match self.shape {
+            Shape::Registers => "w",
+            Shape::Lists => "append",
+        }
+    }
+
+    /// `r`, or the write's name.
+    pub fn f_name(&self, f: F) -> &'static str {
+        match f {
+            F::Read => "r",
+            F::Write => self.write_name(),
+        }
+    }
+
+    /// The elements of a list read (none for `nil`).
+    pub fn elements(&self, value: Val) -> &[u32] {
         value
-            .as_array()?
-            .iter()
-            .map(|mop| {
-                let [f, k, v] = mop.as_array()?.as_slice() else {
-                    return None;
-                };
-                let f = match f.as_str()? {
-                    "r" => F::Read,
-                    "w" => F::Write,
-                    _ => return None,
-                };
-                let key = self.keys.intern(k);
-                let value = (!v.is_null()).then(|| self.values.intern(v));
-                Some(Mop { f, key, value })
-            })
-            .collect()
+            .and_then(|v| self.lists.get(&v))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The versions a read saw: a register's value; every element of a list.
+    pub fn seen(&self, mop: &Mop) -> Vec<Val> {
+        match self.shape {
+            Shape::Registers => vec![mop.value],
+            Shape::Lists => self.elements(mop.value).iter().map(|e| Some(*e)).collect(),
+        }
+    }
+
+    /// The version a read returned: a register's value; the last element of a list, the
+    /// append that made the state read (`None` for the initial, empty state).
+    pub fn latest(&self, mop: &Mop) -> Val {
+        match self.shape {
+            Shape::Registers => mop.value,
+            Shape::Lists => self.elements(mop.value).last().copied(),
+        }
     }
 
     pub fn key(&self, key: Key) -> &Value {
@@ -175,7 +249,7 @@ impl Txns {
             .mops
             .iter()
             .map(|m| {
-                let f = if m.f == F::Read { "r" } else { "w" };
+                let f = self.f_name(m.f);
                 format!("{f} {} {}", self.key(m.key), self.value(m.value))
             })
             .collect();
@@ -210,14 +284,18 @@ pub fn kind_name(kind: OpType) -> &'static str {
 pub struct Case {
     pub txn: usize,
     pub mop: Mop,
+    /// The version of the read the case is about: a register's value, or one element of
+    /// a list.
+    pub element: Val,
     /// The value the transaction should have seen, for `internal`.
     pub expected: Option<Val>,
     /// The other transaction: the failed or intermediate writer.
     pub writer: Option<usize>,
 }
 
-/// An ok transaction whose read disagrees with its own earlier read or write of the
-/// key. A read of `nil` sets no expectation (Elle's `op-internal-case`).
+/// An ok register transaction whose read disagrees with its own earlier read or write
+/// of the key. A read of `nil` sets no expectation (Elle's `op-internal-case` in
+/// `rw_register.clj`; lists have their own, in `list_append`).
 pub fn internal(txns: &Txns) -> Vec<Case> {
     let mut out = Vec::new();
     for (t, txn) in txns.oks() {
@@ -230,6 +308,7 @@ pub fn internal(txns: &Txns) -> Vec<Case> {
                 out.push(Case {
                     txn: t,
                     mop: *mop,
+                    element: mop.value,
                     expected: Some(expected),
                     writer: None,
                 });
@@ -241,13 +320,14 @@ pub fn internal(txns: &Txns) -> Vec<Case> {
     out
 }
 
-/// Reads, by ok transactions, of a value some transaction wrote: the writers are found
-/// with `writes` (which writes of which transactions count) and `counts` (which
-/// transactions).
+/// Reads, by ok transactions, of a version some transaction wrote: the writers are
+/// found with `writes` (which writes of which transactions count) and `counts` (which
+/// transactions); `observed` says which versions of a read count.
 fn reads_of(
     txns: &Txns,
     counts: impl Fn(&Txn) -> bool,
     writes: impl Fn(&Txn) -> Vec<(Key, Val)>,
+    observed: impl Fn(&Mop) -> Vec<Val>,
 ) -> Vec<Case> {
     let mut writer: HashMap<(Key, Val), usize> = HashMap::new();
     for (t, txn) in txns.txns.iter().enumerate().filter(|(_, t)| counts(t)) {
@@ -258,22 +338,26 @@ fn reads_of(
     let mut out = Vec::new();
     for (t, txn) in txns.oks() {
         for mop in txn.mops.iter().filter(|m| m.f == F::Read) {
-            if let Some(&w) = writer.get(&(mop.key, mop.value))
-                && w != t
-            {
-                out.push(Case {
-                    txn: t,
-                    mop: *mop,
-                    expected: None,
-                    writer: Some(w),
-                });
+            for element in observed(mop) {
+                if let Some(&w) = writer.get(&(mop.key, element))
+                    && w != t
+                {
+                    out.push(Case {
+                        txn: t,
+                        mop: *mop,
+                        element,
+                        expected: None,
+                        writer: Some(w),
+                    });
+                }
             }
         }
     }
     out
 }
 
-/// G1a, aborted read: an ok transaction read a value written by a failed one.
+/// G1a, aborted read: an ok transaction read a value (any element of a list) written by
+/// a failed one (Elle's `g1a-cases`).
 pub fn aborted_reads(txns: &Txns) -> Vec<Case> {
     reads_of(
         txns,
@@ -285,18 +369,26 @@ pub fn aborted_reads(txns: &Txns) -> Vec<Case> {
                 .map(|m| (m.key, m.value))
                 .collect()
         },
+        |mop| txns.seen(mop),
     )
 }
 
 /// G1b, intermediate read: an ok transaction read a value another transaction
-/// overwrote before it finished.
+/// overwrote before it finished; for lists, a state whose last element another
+/// transaction followed with a further append to the key (Elle's `g1b-cases`).
 pub fn intermediate_reads(txns: &Txns) -> Vec<Case> {
-    reads_of(txns, |_| true, Txn::intermediate_writes)
+    reads_of(
+        txns,
+        |_| true,
+        Txn::intermediate_writes,
+        |mop| vec![txns.latest(mop)],
+    )
 }
 
-/// Reads of a value no transaction ever tried to write. Elle ignores them; the summary
-/// mentions them (see `garbage_note` in this checker's module), because a node that
-/// invents values (say, 0 for a missing key) is very likely wrong.
+/// Reads of a value (a list element) no transaction ever tried to write. Elle's
+/// analyses have no anomaly for them; the summary mentions them (see `garbage_note` in
+/// this checker's module), because a node that invents values (say, 0 for a missing
+/// key) is very likely wrong.
 pub fn garbage_reads(txns: &Txns) -> Vec<Case> {
     let written: HashSet<(Key, Val)> = txns
         .txns
@@ -306,18 +398,17 @@ pub fn garbage_reads(txns: &Txns) -> Vec<Case> {
         .collect();
     let mut out = Vec::new();
     for (t, txn) in txns.oks() {
-        for mop in txn
-            .mops
-            .iter()
-            .filter(|m| m.f == F::Read && m.value.is_some())
-        {
-            if !written.contains(&(mop.key, mop.value)) {
-                out.push(Case {
-                    txn: t,
-                    mop: *mop,
-                    expected: None,
-                    writer: None,
-                });
+        for mop in txn.mops.iter().filter(|m| m.f == F::Read) {
+            for element in txns.seen(mop).into_iter().filter(Option::is_some) {
+                if !written.contains(&(mop.key, element)) {
+                    out.push(Case {
+                        txn: t,
+                        mop: *mop,
+                        element,
+                        expected: None,
+                        writer: None,
+                    });
+                }
             }
         }
     }
