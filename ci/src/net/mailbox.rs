@@ -6,7 +6,7 @@
 //!
 //! 1. take the message with the earliest deadline, waiting for one if there is none;
 //! 2. drop it if a partition now separates its sender from this recipient;
-//! 3. sleep until its deadline;
+//! 3. sleep until its deadline, in whole milliseconds rounded down;
 //! 4. deliver it (for a node: write the line to its stdin, which waits while the node is
 //!    not reading).
 //!
@@ -111,6 +111,15 @@ fn wait<'a>(
     }
 }
 
+/// When a message taken from the queue at `taken` is delivered: `recv!` sleeps
+/// `(long dt)` milliseconds, dt being what is left until the deadline, so whole
+/// milliseconds rounded down. A message is delivered up to a millisecond early, and at
+/// once when less than one is left.
+fn wake_time(taken: Instant, due: Instant) -> Instant {
+    let left = due.saturating_duration_since(taken).as_millis() as u64;
+    taken + Duration::from_millis(left)
+}
+
 /// A queued message, ordered so the max-heap pops the earliest deadline first (ties in
 /// send order).
 struct Pending(Arc<Packet>);
@@ -171,20 +180,35 @@ impl Mailbox {
                 net.journal(EventKind::DropPartition, &packet, taken);
                 continue;
             }
-            if !self.queue.sleep_until(packet.due) {
+            let wake = wake_time(taken, packet.due);
+            if !self.queue.sleep_until(wake) {
                 return None;
             }
             let delivered = Instant::now();
             net.journal(EventKind::Recv, &packet, delivered);
             if !packet.involves_client() {
                 // The runner's own lateness: how long after the moment this rule says
-                // to deliver (the deadline, or when the message reached the head of a
-                // queue that was busy past it) the thread actually woke.
-                let intended = packet.due.max(taken);
-                let late = delivered.saturating_duration_since(intended);
+                // to deliver the thread actually woke.
+                let late = delivered.saturating_duration_since(wake);
                 lock(&net.lateness).push(late.as_nanos() as u64);
             }
             return Some(packet);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sleep_is_whole_milliseconds_rounded_down() {
+        let taken = Instant::now();
+        let after = |us| taken + Duration::from_micros(us);
+        assert_eq!(wake_time(taken, after(9_400)), after(9_000));
+        assert_eq!(wake_time(taken, after(10_000)), after(10_000));
+        assert_eq!(wake_time(taken, after(999)), taken);
+        // A deadline already past: at once.
+        assert_eq!(wake_time(after(5_000), taken), after(5_000));
     }
 }
