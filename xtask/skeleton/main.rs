@@ -1,6 +1,6 @@
 //! Your echo node. It already does the handshake: `maelstrom::init` reads the `init`
-//! message, answers `init_ok`, and hands you the node and the rest of stdin. Every later
-//! message comes to `handle`, which knows none yet, so the helper crate answers each
+//! message, answers `init_ok`, returns the node, and sends every later message into the
+//! channel `inbox` reads from. Each one comes to `handle`, which knows none yet, so the helper crate answers each
 //! request with error 10, not-supported, and the echo test fails.
 //!
 //! What to add, as the echo chapter shows:
@@ -8,6 +8,8 @@
 //!    `EchoOk { echo: String }`.
 //! 2. In `handle`, a `match` on the payload: an `Echo` is answered with
 //!    `node.reply(&msg, Payload::EchoOk { echo })`, carrying the same text.
+
+use std::sync::mpsc;
 
 use maelstrom::{Message, Node};
 use serde::{Deserialize, Serialize};
@@ -18,8 +20,9 @@ use serde::{Deserialize, Serialize};
 enum Payload {}
 
 fn main() -> anyhow::Result<()> {
-    let (node, input) = maelstrom::init()?;
-    for msg in input.into_receiver() {
+    let (events, inbox) = mpsc::channel();
+    let node = maelstrom::init(events, |msg| msg)?;
+    for msg in inbox {
         handle(&node, msg)?;
     }
     Ok(())
