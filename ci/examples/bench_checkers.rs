@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use ci::checker::{RunInfo, Validity, elle, g_counter, kafka, linearizable, set_full};
 use ci::history::{Op, OpType, Process};
-use ci::workload::key_pool::KeyPool;
+use ci::workload::key_pool::{Draw, KeyPool};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value, json};
@@ -214,8 +214,7 @@ fn kafka_history(ops: u64, rate: u64, seed: u64) -> Vec<Op> {
             *offsets = BTreeMap::from([(key, kept)]);
             let keys = json!([key.to_string()]);
             h.op(time, *process, "assign", keys.clone(), OpType::Ok, keys);
-        } else if rng.random_bool(0.5) {
-            let (key, msg) = pool.pick_write(&mut rng);
+        } else if let Draw::Write(key, msg) = pool.draw(&mut rng) {
             let log = logs.entry(key).or_default();
             log.push(msg);
             let invoke = json!([["send", key.to_string(), msg]]);
@@ -305,20 +304,21 @@ fn txn_history(ops: u64, rate: u64, replicas: usize, shape: Shape, seed: u64) ->
         let mut done = Vec::new();
         let mut writes = Vec::new();
         for _ in 0..length {
-            if rng.random_bool(0.5) {
-                let key = pool.pick(&mut rng);
-                invoke.push(json!(["r", key, null]));
-                let seen = match (shape, store.get(&key)) {
-                    (Shape::Registers, values) => json!(values.and_then(|v| v.last())),
-                    (Shape::Lists, values) => json!(values),
-                };
-                done.push(json!(["r", key, seen]));
-            } else {
-                let (key, value) = pool.pick_write(&mut rng);
-                store.entry(key).or_default().push(value);
-                writes.push((key, value));
-                invoke.push(json!([write, key, value]));
-                done.push(json!([write, key, value]));
+            match pool.draw(&mut rng) {
+                Draw::Read(key) => {
+                    invoke.push(json!(["r", key, null]));
+                    let seen = match (shape, store.get(&key)) {
+                        (Shape::Registers, values) => json!(values.and_then(|v| v.last())),
+                        (Shape::Lists, values) => json!(values),
+                    };
+                    done.push(json!(["r", key, seen]));
+                }
+                Draw::Write(key, value) => {
+                    store.entry(key).or_default().push(value);
+                    writes.push((key, value));
+                    invoke.push(json!([write, key, value]));
+                    done.push(json!([write, key, value]));
+                }
             }
         }
         in_flight.push_back((replica, writes));

@@ -24,7 +24,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value, json};
 
-use super::key_pool::KeyPool;
+use super::key_pool::{Draw, KeyPool};
 use super::schema::{Field, checked_call};
 use super::{Client, Completion, FinalContext, Generator, Invocation, Rpc, RpcFailure, Workload};
 use crate::checker;
@@ -264,15 +264,14 @@ impl KafkaGenerator {
 
     /// The next list-append transaction, as a poll or a send, and the key it touches.
     fn next_txn(&mut self, rng: &mut StdRng) -> (Invocation, u64) {
-        if rng.random_bool(0.5) {
+        match self.pool.draw(rng) {
             // A read of a key: the poll reads whatever is assigned, but the key still
             // decides what an assign in front of it assigns.
-            let key = self.pool.pick(rng);
-            (Invocation::new("poll", json!([["poll"]])), key)
-        } else {
-            let (key, value) = self.pool.pick_write(rng);
-            let op = Invocation::new("send", json!([["send", key.to_string(), value]]));
-            (op, key)
+            Draw::Read(key) => (Invocation::new("poll", json!([["poll"]])), key),
+            Draw::Write(key, value) => {
+                let op = Invocation::new("send", json!([["send", key.to_string(), value]]));
+                (op, key)
+            }
         }
     }
 

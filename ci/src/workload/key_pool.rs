@@ -1,4 +1,4 @@
-//! The key pool the kafka and txn-rw-register generators share.
+//! The key pool the kafka, txn-rw-register and txn-list-append generators share.
 //!
 //! Both workloads draw keys the way Elle's `wr-txns` generator does
 //! (`elle:src/elle/txn.clj`, `rand-key`, `fresh-key`, `wr-txns`): a pool of
@@ -24,6 +24,13 @@ pub struct KeyPool {
     scale: f64,
 }
 
+/// A micro-operation's kind and key, and for a write the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Draw {
+    Read(u64),
+    Write(u64, u64),
+}
+
 /// The base of the exponential key distribution (Elle's default `key-dist-base`).
 const BASE: f64 = 2.0;
 
@@ -46,15 +53,21 @@ impl KeyPool {
         self.active[i.min(self.active.len() - 1)]
     }
 
-    /// A key and the next unique value to write to it. A key whose values are used up is
-    /// replaced by a fresh one and another key is drawn, as Elle does.
-    pub fn pick_write(&mut self, rng: &mut StdRng) -> (u64, u64) {
+    /// One micro-operation, drawn as Elle's `wr-txns` draws it: read or write with even
+    /// odds, then a key. A write to a key whose values are used up retires that key for a
+    /// fresh one and draws both again, the kind included, so a little more than half the
+    /// micro-operations are reads.
+    pub fn draw(&mut self, rng: &mut StdRng) -> Draw {
         loop {
+            let write = rng.random_bool(0.5);
             let key = self.pick(rng);
+            if !write {
+                return Draw::Read(key);
+            }
             let value = self.next_value.get(&key).copied().unwrap_or(1);
             if value <= self.max_writes_per_key {
                 self.next_value.insert(key, value + 1);
-                return (key, value);
+                return Draw::Write(key, value);
             }
             self.replace(key);
         }
@@ -97,10 +110,11 @@ mod tests {
         let mut pool = KeyPool::new(3, 4);
         let mut rng = StdRng::seed_from_u64(1);
         let mut seen = std::collections::HashSet::new();
-        for _ in 0..100 {
-            let (k, v) = pool.pick_write(&mut rng);
-            assert!((1..=4).contains(&v));
-            assert!(seen.insert((k, v)), "value {v} written twice to key {k}");
+        while seen.len() < 100 {
+            if let Draw::Write(k, v) = pool.draw(&mut rng) {
+                assert!((1..=4).contains(&v));
+                assert!(seen.insert((k, v)), "value {v} written twice to key {k}");
+            }
         }
         // 100 writes at 4 per key need at least 25 distinct keys.
         assert!(
@@ -111,5 +125,18 @@ mod tests {
                 >= 25
         );
         assert_eq!(pool.active().len(), 3);
+    }
+
+    #[test]
+    fn a_used_up_key_redraws_the_kind_too() {
+        // Elle draws the kind again after retiring a key, so reads are a little more
+        // than half: with one value per key, every write to an old key is redrawn.
+        let mut pool = KeyPool::new(2, 1);
+        let mut rng = StdRng::seed_from_u64(3);
+        let n = 20_000;
+        let reads = (0..n)
+            .filter(|_| matches!(pool.draw(&mut rng), Draw::Read(_)))
+            .count();
+        assert!(reads * 100 > n * 55, "{reads} reads of {n}");
     }
 }

@@ -12,7 +12,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
-use super::key_pool::KeyPool;
+use super::key_pool::{Draw, KeyPool};
 use super::schema::{Field, checked_call};
 use super::{Client, Completion, Generator, Invocation, Rpc, RpcFailure, Workload};
 use crate::checker;
@@ -93,13 +93,9 @@ impl Generator for TxnGenerator {
     fn next_op(&mut self, rng: &mut StdRng) -> Option<Invocation> {
         let length = rng.random_range(1..=self.max_length);
         let mops: Vec<Value> = (0..length)
-            .map(|_| {
-                if rng.random_bool(0.5) {
-                    json!(["r", self.pool.pick(rng), null])
-                } else {
-                    let (key, value) = self.pool.pick_write(rng);
-                    json!([self.write, key, value])
-                }
+            .map(|_| match self.pool.draw(rng) {
+                Draw::Read(key) => json!(["r", key, null]),
+                Draw::Write(key, value) => json!([self.write, key, value]),
             })
             .collect();
         Some(Invocation::new("txn", json!(mops)))
