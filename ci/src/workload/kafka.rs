@@ -561,8 +561,10 @@ mod tests {
             *counts.entry(op.f).or_default() += 1;
         }
         let (polls, sends, assigns) = (counts["poll"], counts["send"], counts["assign"]);
+        // Even odds, but one send draw in 17 finds its key's 16 messages used up and is
+        // drawn again, kind included, as Elle's generator does: 17 polls to 16 sends.
         assert!(
-            (polls as f64 / sends as f64 - 1.0).abs() < 0.1,
+            (polls as f64 / sends as f64 - 17.0 / 16.0).abs() < 0.1,
             "{counts:?}"
         );
         assert!((100..220).contains(&assigns), "{counts:?}");
