@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs Debian's Chromium, which the runner's browser test uses to look at the pictures
-# the runner draws (ci/tests/browser.rs). Does nothing when it is already there.
+# Installs Debian's Chromium, which the runner's browser test uses to look at the
+# pictures the runner draws (ci/tests/runner/browser.rs). Does nothing when it is
+# already there.
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then
     exit 0

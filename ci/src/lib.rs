@@ -14,8 +14,8 @@
 //! - the report: `outcome`, `report`, `store`, `viz`, and `serve` to browse it;
 //! - `run` drives a test through all of them.
 //!
-//! Modules import only along this flow; `ci/tests/structure.rs` checks that no two
-//! import each other, however indirectly.
+//! Modules import only along this flow; `ci/tests/runner/structure.rs` checks that no
+//! two import each other, however indirectly.
 
 pub mod checker;
 pub mod cli;

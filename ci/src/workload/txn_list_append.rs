@@ -16,8 +16,8 @@
 
 use serde_json::Value;
 
-use super::txn_rw_register::{TxnGenerator, transact};
-use super::{Client, Completion, Invocation, Rpc, Workload};
+use super::Workload;
+use super::txn_rw_register::{TxnClient, TxnGenerator};
 use crate::checker::elle;
 
 /// The txn-list-append workload; its client is reusable.
@@ -25,22 +25,17 @@ pub fn workload() -> Workload {
     Workload {
         reusable_client: true,
         ..Workload::new(
-            || Box::new(ListClient),
+            || Box::new(LIST_CLIENT),
             |opts| Box::new(TxnGenerator::new(opts, "append")),
             |history, run| elle::list_append::check(history, &run.consistency_models),
         )
     }
 }
 
-struct ListClient;
-
-impl Client for ListClient {
-    fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
-        let shape = "[\"r\", key, null or a list] or [\"append\", key, element]";
-        let reply = transact(rpc, &op.value, shape, well_formed);
-        Completion::from_result(op, reply, false)
-    }
-}
+const LIST_CLIENT: TxnClient = TxnClient {
+    shape: "[\"r\", key, null or a list] or [\"append\", key, element]",
+    mop_ok: well_formed,
+};
 
 /// `ReadRes` or `Append` of the workload's schema. A read's `[Element]` admits `null`
 /// (Prismatic Schema lets `nil` through a sequence schema), which the workload's
@@ -57,14 +52,15 @@ fn well_formed(mop: &[Value]) -> bool {
 mod tests {
     use super::*;
     use crate::history::OpType;
-    use crate::workload::{Canned, RpcFailure};
+    use crate::workload::{Canned, Client, Completion, Invocation, RpcFailure};
     use rand::SeedableRng;
     use rand::rngs::StdRng;
     use serde_json::json;
 
     fn run(reply: Result<Value, RpcFailure>) -> Completion {
         let op = Invocation::new("txn", json!([["r", 1, null], ["append", 1, 6]]));
-        ListClient.invoke(&mut Canned(reply), &op)
+        let mut client = LIST_CLIENT;
+        client.invoke(&mut Canned(reply), &op)
     }
 
     #[test]

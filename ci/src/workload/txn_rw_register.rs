@@ -23,50 +23,47 @@ pub fn workload() -> Workload {
     Workload {
         reusable_client: true,
         ..Workload::new(
-            || Box::new(TxnClient),
+            || Box::new(REGISTER_CLIENT),
             |opts| Box::new(TxnGenerator::new(opts, "w")),
             |history, run| checker::elle::check(history, &run.consistency_models),
         )
     }
 }
 
-struct TxnClient;
+/// The client of both transaction workloads: it sends a `txn` and accepts the reply when
+/// each of its micro-ops passes `mop_ok`. Maelstrom does not check that they match the
+/// request.
+pub struct TxnClient {
+    /// What a micro-op of the reply must look like, for the malformed reply's message.
+    pub shape: &'static str,
+    pub mop_ok: fn(&[Value]) -> bool,
+}
+
+const REGISTER_CLIENT: TxnClient = TxnClient {
+    shape: "[\"r\" or \"w\", key, value]",
+    mop_ok: |mop| matches!(mop, [f, _, _] if f == "r" || f == "w"),
+};
 
 impl Client for TxnClient {
     fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
-        let shape = "[\"r\" or \"w\", key, value]";
-        let reply = transact(
-            rpc,
-            &op.value,
-            shape,
-            |mop| matches!(mop, [f, _, _] if f == "r" || f == "w"),
-        );
+        let request = json!({"type": "txn", "txn": op.value});
+        let reply =
+            checked_call(rpc, request, "txn_ok", &[("txn", Field::Array)]).and_then(|reply| {
+                let txn = &reply["txn"];
+                let well_formed = txn.as_array().is_some_and(|mops| {
+                    mops.iter()
+                        .all(|mop| mop.as_array().is_some_and(|m| (self.mop_ok)(m)))
+                });
+                if !well_formed {
+                    return Err(RpcFailure::Malformed(format!(
+                        "`txn` must be a list of {} in reply {reply}",
+                        self.shape
+                    )));
+                }
+                Ok(txn.clone())
+            });
         Completion::from_result(op, reply, false)
     }
-}
-
-/// Sends a transaction and returns the one the node completed. Each micro-op of the
-/// reply must pass `mop_ok` (`shape` says what that means); Maelstrom does not check
-/// that they match the request.
-pub fn transact(
-    rpc: &mut dyn Rpc,
-    txn: &Value,
-    shape: &str,
-    mop_ok: fn(&[Value]) -> bool,
-) -> Result<Value, RpcFailure> {
-    let request = json!({"type": "txn", "txn": txn});
-    let reply = checked_call(rpc, request, "txn_ok", &[("txn", Field::Array)])?;
-    let txn = &reply["txn"];
-    let well_formed = txn.as_array().is_some_and(|mops| {
-        mops.iter()
-            .all(|mop| mop.as_array().is_some_and(|m| mop_ok(m)))
-    });
-    if !well_formed {
-        return Err(RpcFailure::Malformed(format!(
-            "`txn` must be a list of {shape} in reply {reply}"
-        )));
-    }
-    Ok(txn.clone())
 }
 
 /// Elle's `wr-txns`: 1 to `--max-txn-length` micro-ops, each a read or a write of a key
@@ -112,7 +109,8 @@ mod tests {
 
     fn run(reply: Result<Value, RpcFailure>) -> Completion {
         let op = Invocation::new("txn", json!([["r", 1, null], ["w", 1, 6]]));
-        TxnClient.invoke(&mut Canned(reply), &op)
+        let mut client = REGISTER_CLIENT;
+        client.invoke(&mut Canned(reply), &op)
     }
 
     #[test]

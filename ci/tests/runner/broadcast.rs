@@ -1,9 +1,7 @@
 //! The broadcast workload against a correct gossiping node and two broken ones.
 
-mod common;
-
+use crate::common::{assert_partitioned, node, run, script, verdict_of};
 use ci::checker::Validity;
-use common::{assert_partitioned, node, run, script, verdict_of};
 
 fn args<'a>(nodes: &'a str, seconds: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![

@@ -1,6 +1,4 @@
-//! Shared by the integration tests: building the test nodes and running the engine.
-
-#![allow(dead_code)] // Each test file uses its own part.
+//! Shared by the runner's tests: building the test nodes and running the engine.
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,13 +1,11 @@
 //! The echo workload against correct and broken nodes: each broken one must be rejected
 //! for its own reason, and the run must end on time whatever the node does.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::{args, assert_mentions, node, run, script, verdict_of};
 use ci::checker::Validity;
 use ci::run::FailureKind;
-use common::{args, assert_mentions, node, run, script, verdict_of};
 
 const SHORT: &str = "-w echo --node-count 1 --time-limit 3 --seed 7";
 

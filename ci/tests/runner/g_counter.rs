@@ -1,9 +1,7 @@
 //! The g-counter workload against a correct seq-kv counter and two broken ones.
 
-mod common;
-
+use crate::common::{node, run, verdict_of};
 use ci::checker::Validity;
-use common::{node, run, verdict_of};
 
 fn args(seconds: &str) -> Vec<&str> {
     vec![

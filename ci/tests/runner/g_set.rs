@@ -2,11 +2,9 @@
 //! each element on only once loses elements to them, and the G-set of Maelstrom's
 //! guide, in Python, passes with the guide's commands.
 
-mod common;
-
+use crate::common::{args, assert_partitioned, node, run, script, verdict_of};
 use ci::checker::Validity;
 use ci::run::Outcome;
-use common::{args, assert_partitioned, node, run, script, verdict_of};
 
 fn count(out: &Outcome, key: &str) -> u64 {
     out.results["workload"][key].as_u64().unwrap_or_default()

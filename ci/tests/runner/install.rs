@@ -2,10 +2,10 @@
 //! the binary, run from a directory outside the repository with a node in another
 //! language, needs nothing but itself and writes `store/` where it runs.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use crate::common;
 
 /// A fresh, empty directory in the system's temporary directory.
 fn scratch() -> PathBuf {

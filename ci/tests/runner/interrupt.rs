@@ -1,15 +1,13 @@
 //! Ctrl-C during a run: the `maelstrom` command stops the nodes, checks and writes what
 //! the run recorded, and exits 255, instead of dying with the run unsaved.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use wait_timeout::ChildExt;
 
-use common::node;
+use crate::common::{self, node};
 
 /// Polls until `done` holds, for at most `limit`.
 fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {

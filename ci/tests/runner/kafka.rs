@@ -1,11 +1,9 @@
 //! The kafka workload with fly.io's single-node command (5a), shortened: a correct log
 //! passes, and each broken one fails for its own reason.
 
-mod common;
-
+use crate::common::{node, run};
 use ci::checker::Validity;
 use ci::run::Outcome;
-use common::{node, run};
 use serde_json::Value;
 
 /// `-w kafka --node-count 1 --concurrency 2n --rate 1000`, 5 s instead of 20.

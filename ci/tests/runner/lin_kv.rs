@@ -2,11 +2,9 @@
 //! to survive them), broken ones fail as not linearizable, and the first node of
 //! Maelstrom's Raft guide passes with the guide's flags.
 
-mod common;
-
+use crate::common::{args, assert_mentions, node, run, script};
 use ci::checker::Validity;
 use ci::run::{FailureKind, Outcome};
-use common::{args, assert_mentions, node, run, script};
 
 /// The keys the linearizability checker found wrong.
 fn failures(out: &Outcome) -> Vec<String> {

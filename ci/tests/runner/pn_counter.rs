@@ -3,11 +3,9 @@
 //! every copy double-counts. The counters of Maelstrom's guide, in Python, behave as
 //! the guide shows.
 
-mod common;
-
+use crate::common::{args, assert_partitioned, node, run, script, verdict_of};
 use ci::checker::Validity;
 use ci::run::Outcome;
-use common::{args, assert_partitioned, node, run, script, verdict_of};
 
 /// A valid counter run: one total acceptable, every final read equal to it.
 fn assert_exact_total(out: &Outcome, nodes: usize) {

@@ -1,9 +1,7 @@
 //! `--seed` replays a run's choices: the operations asked and the partitions made.
 
-mod common;
-
+use crate::common::{args, node, run};
 use ci::history::{Op, OpType, Process};
-use common::{args, node, run};
 use serde_json::Value;
 
 fn history(bin: &str, args: &[&str]) -> Vec<Op> {

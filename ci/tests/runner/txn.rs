@@ -1,11 +1,9 @@
 //! The txn-rw-register workload with fly.io's commands (6a, 6b, 6c), shortened: correct
 //! stores pass, and each broken one fails for its own reason.
 
-mod common;
-
+use crate::common::{node, run};
 use ci::checker::Validity;
 use ci::run::Outcome;
-use common::{node, run};
 
 /// `-w txn-rw-register --rate 1000 --concurrency 2n` plus `extra`, 5 s instead of 20.
 fn challenge(bin: &str, extra: &[&str]) -> Outcome {

@@ -3,11 +3,9 @@
 //! several unsynchronized copies of the correct one. The single-node transactor of
 //! Maelstrom's guide, in Python, behaves as the guide shows.
 
-mod common;
-
+use crate::common::{args, node, run, script};
 use ci::checker::Validity;
 use ci::run::Outcome;
-use common::{args, node, run, script};
 
 /// `-w txn-list-append --rate 100 --concurrency 2n --time-limit 10`, strict
 /// serializable by default, plus `extra`, on `nodes` nodes.

@@ -1,10 +1,8 @@
 //! The unique-ids workload, as the challenge runs it (shorter), against correct and
 //! broken nodes.
 
-mod common;
-
+use crate::common::{args, assert_mentions, node, run, verdict_of};
 use ci::checker::Validity;
-use common::{args, assert_mentions, node, run, verdict_of};
 
 const CHALLENGE: &str = "-w unique-ids --time-limit 4 --rate 1000 --node-count 3 \
     --availability total --nemesis partition --nemesis-interval 1 --seed 11";
