@@ -227,7 +227,8 @@ fn cargo_words(stage: Stage, root: &Path) -> Result<Vec<String>> {
         }
         // The runner's integration tests mostly wait on their runs' time limits, so more
         // of them at once than there are cores: eight cut this stage from 237 s to 139 s
-        // on two cores (`cargo test --workspace`, same build, same machine).
+        // on two cores (`cargo test --workspace`, same build, same machine). They are one
+        // test program (ci/tests/runner/) because cargo runs programs one at a time.
         Stage::Test => {
             push(&["test"]);
             workspace(&mut words);
