@@ -1,7 +1,8 @@
 //! Your echo node. It already does the handshake: `maelstrom::init` reads the `init`
 //! message, answers `init_ok`, returns the node, and sends every later message into the
-//! channel `inbox` reads from. Each one comes to `handle`, which knows none yet, so the helper crate answers each
-//! request with error 10, not-supported, and the echo test fails.
+//! channel `inbox` reads from. Each one comes to `handle`, which knows none yet, so the
+//! helper crate answers each request with error 10, not-supported, and the echo test
+//! fails.
 //!
 //! What to add, as the echo chapter shows:
 //! 1. In `Payload`, the request `Echo { echo: String }` and its reply

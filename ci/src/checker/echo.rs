@@ -17,6 +17,8 @@ pub fn check(history: &[crate::history::Op]) -> Verdict {
             received.and_then(|c| echoed(&c.value)) != Some(&pair.invoke.value)
         })
         .collect();
+    // An object per error, where Maelstrom's `checker` (`workload/echo.clj`) lists two
+    // labels and the two values; the verdict is the same (see the runner chapter).
     let listed: Vec<Value> = errors
         .iter()
         .map(|pair| {

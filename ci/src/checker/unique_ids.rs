@@ -68,7 +68,9 @@ pub fn check(history: &[Op]) -> Verdict {
 /// `[min, max]` when every id is a number (integers of any size compared exactly), or
 /// every id a string. (Jepsen's `range` fold compares ids with Clojure's `compare`,
 /// which throws on ids of mixed kinds, and the check then ends `unknown`; here the
-/// range is left out instead: see the runner chapter.)
+/// range is left out instead. Where `compare` does not throw, for all booleans, all
+/// arrays, or numbers mixed with `null`, Jepsen reports a range this leaves out: see the
+/// runner chapter.)
 fn range(ids: &[&Value]) -> Option<[Value; 2]> {
     if ids.is_empty() {
         return None;

@@ -1,6 +1,6 @@
 //! The key pool the kafka, txn-rw-register and txn-list-append generators share.
 //!
-//! Both workloads draw keys the way Elle's `wr-txns` generator does
+//! Each draws keys the way Elle's `wr-txns` generator does
 //! (`elle:src/elle/txn.clj`, `rand-key`, `fresh-key`, `wr-txns`): a pool of
 //! `--key-count` active integer keys, initially `0..key-count`; a key's position in the
 //! pool is chosen with an exponential bias *toward later positions* (each position twice as

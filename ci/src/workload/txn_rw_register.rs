@@ -47,22 +47,27 @@ const REGISTER_CLIENT: TxnClient = TxnClient {
 impl Client for TxnClient {
     fn invoke(&mut self, rpc: &mut dyn Rpc, op: &Invocation) -> Completion {
         let request = json!({"type": "txn", "txn": op.value});
-        let reply =
-            checked_call(rpc, request, "txn_ok", &[("txn", Field::Array)]).and_then(|reply| {
-                let txn = &reply["txn"];
-                let well_formed = txn.as_array().is_some_and(|mops| {
-                    mops.iter()
-                        .all(|mop| mop.as_array().is_some_and(|m| (self.mop_ok)(m)))
-                });
-                if !well_formed {
-                    return Err(RpcFailure::Malformed(format!(
-                        "`txn` must be a list of {} in reply {reply}",
-                        self.shape
-                    )));
-                }
-                Ok(txn.clone())
-            });
+        let reply = checked_call(rpc, request, "txn_ok", &[("txn", Field::Array)])
+            .and_then(|reply| self.txn_of(&reply));
         Completion::from_result(op, reply, false)
+    }
+}
+
+impl TxnClient {
+    /// The reply's `txn`, if each of its micro-ops passes `mop_ok`.
+    fn txn_of(&self, reply: &Value) -> Result<Value, RpcFailure> {
+        let txn = &reply["txn"];
+        let well_formed = txn.as_array().is_some_and(|mops| {
+            mops.iter()
+                .all(|mop| mop.as_array().is_some_and(|m| (self.mop_ok)(m)))
+        });
+        if !well_formed {
+            return Err(RpcFailure::Malformed(format!(
+                "`txn` must be a list of {} in reply {reply}",
+                self.shape
+            )));
+        }
+        Ok(txn.clone())
     }
 }
 
